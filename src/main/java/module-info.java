@@ -1,0 +1,10 @@
+/**
+ * netty-shm: Netty over mapped shared memory, and the memory-mapping core beneath it.
+ *
+ * <ul>
+ *   <li>{@link dev.nettyshm.mmap} maps files and named shared memory with the FFM API.</li>
+ * </ul>
+ */
+module dev.nettyshm {
+    exports dev.nettyshm.mmap;
+}
