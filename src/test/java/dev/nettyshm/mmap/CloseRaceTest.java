@@ -50,24 +50,23 @@ class CloseRaceTest {
     @Test
     void shouldLetReadersRaceTheGrowthOfAGrowableMapping() throws Exception {
         Path file = dir.resolve("grow-race.bin");
-        try (MappedFile mapped = MappedFile.window(file, 0, 4096, Set.of(READ, WRITE, CREATE,
-                MapOption.GROWABLE))) {
-            mapped.writeAt(0, new byte[] {7});
-            AtomicReference<Throwable> unexpected = new AtomicReference<>();
-            CountDownLatch running = new CountDownLatch(1);
-            Thread reader = worker(running, unexpected, offset -> {
-                if (mapped.readAt(0) != 7) {
-                    throw new AssertionError("lost the byte during growth");
-                }
-            });
-            running.await();
-            for (int i = 1; i <= 12; i++) {
-                mapped.writeAt((4096L << i) - 1, new byte[] {1});
+        MappedFile mapped = MappedFile.window(file, 0, 4096, Set.of(READ, WRITE, CREATE, MapOption.GROWABLE));
+        mapped.writeAt(0, new byte[] {7});
+        AtomicReference<Throwable> unexpected = new AtomicReference<>();
+        CountDownLatch running = new CountDownLatch(1);
+        Thread reader = worker(running, unexpected, offset -> {
+            if (mapped.readAt(0) != 7) {
+                throw new AssertionError("lost the byte during growth");
             }
-            mapped.close();
-            reader.join(10_000);
-            assertThat(unexpected.get()).isNull();
+        });
+        running.await();
+        for (int i = 1; i <= 12; i++) {
+            mapped.writeAt((4096L << i) - 1, new byte[] {1});
         }
+        assertThat(mapped.size()).isEqualTo(4096L << 12);
+        mapped.close();
+        reader.join(10_000);
+        assertThat(unexpected.get()).isNull();
     }
 
     private interface Access {

@@ -14,6 +14,9 @@ import java.nio.file.Path;
  */
 public final class ShmPeer {
 
+    private ShmPeer() {
+    }
+
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "fill-name" -> {
