@@ -578,7 +578,7 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     private Mapping live() throws ClosedChannelException {
         Mapping m = mapping;
         if (m == null) {
-            throw new ClosedChannelException();
+            throw new ClosedRegionException(path);
         }
         return m;
     }
@@ -588,14 +588,14 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
         Mapping m = live();
         if (m == failed) {
             // The arena of the live mapping is only closed by close(), which clears the field first; be safe anyway.
-            throw new ClosedChannelException();
+            throw new ClosedRegionException(path);
         }
         return m;
     }
 
     private void requireWritable() {
         if (!writable) {
-            throw new NonWritableChannelException();
+            throw new ReadOnlyRegionException(path);
         }
     }
 

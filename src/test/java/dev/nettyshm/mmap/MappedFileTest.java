@@ -61,7 +61,8 @@ class MappedFileTest {
         Path file = fileWith("unchanged");
         try (MappedFile mapped = MappedFile.open(file)) {
             byte[] bytes = {1, 2, 3};
-            assertThatThrownBy(() -> mapped.writeAt(0, bytes)).isInstanceOf(NonWritableChannelException.class);
+            assertThatThrownBy(() -> mapped.writeAt(0, bytes)).isInstanceOf(NonWritableChannelException.class)
+                    .hasMessageContaining(file.toString()).hasMessageContaining("read-only");
             assertThatThrownBy(() -> mapped.writeAt(0, ByteBuffer.wrap(bytes)))
                     .isInstanceOf(NonWritableChannelException.class);
             assertThatThrownBy(() -> mapped.writeAt(0, MemorySegment.ofArray(bytes)))
@@ -312,7 +313,7 @@ class MappedFileTest {
                 () -> mapped.writeAt(0, MemorySegment.ofArray(new byte[1])), () -> mapped.truncate(0),
                 mapped::force, () -> mapped.inputStream().read(), () -> mapped.outputStream().write(1));
         for (ThrowingCallable call : calls) {
-            assertThatThrownBy(call).isInstanceOf(ClosedChannelException.class);
+            assertThatThrownBy(call).isInstanceOf(ClosedChannelException.class).hasMessageContaining("closed.bin");
         }
     }
 }
