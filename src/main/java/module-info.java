@@ -3,8 +3,10 @@
  *
  * <ul>
  *   <li>{@link dev.nettyshm.mmap} maps files and named shared memory with the FFM API.</li>
+ *   <li>{@link dev.nettyshm.ring} lays single-producer/single-consumer byte rings over shared memory.</li>
  * </ul>
  */
 module dev.nettyshm {
     exports dev.nettyshm.mmap;
+    exports dev.nettyshm.ring;
 }

@@ -1,0 +1,57 @@
+package dev.nettyshm.ring;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/** What both ends of a ring share: its memory, its geometry and the handles that access it. */
+abstract sealed class Ring permits RingProducer, RingConsumer {
+
+    static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    final String name;
+    final MemorySegment header;
+    final MemorySegment data;
+    final int capacity;
+    final int mask;
+
+    /**
+     * @param memory exactly {@link RingDescriptor#ringLength(int)} bytes, 8-byte aligned
+     * @param name   what error messages call the ring
+     */
+    Ring(MemorySegment memory, int capacity, String name) {
+        RingDescriptor.checkCapacity(capacity);
+        if (memory.byteSize() != RingDescriptor.ringLength(capacity)) {
+            throw new IllegalArgumentException(name + ": ring memory is " + memory.byteSize() + " bytes, a ring of "
+                    + capacity + " needs " + RingDescriptor.ringLength(capacity));
+        }
+        if (memory.address() % Long.BYTES != 0) {
+            throw new IllegalArgumentException(name + ": ring memory is not 8-byte aligned");
+        }
+        this.name = name;
+        this.capacity = capacity;
+        this.mask = capacity - 1;
+        this.header = memory.asSlice(0, RingDescriptor.HEADER_LENGTH);
+        this.data = memory.asSlice(RingDescriptor.HEADER_LENGTH, capacity);
+    }
+
+    /** The ring's capacity in bytes. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Checks a position pair read from shared memory; the one that was read is {@code field}. */
+    final void checkPositions(long head, long tail, String field, long value) throws RingCorruptedException {
+        long used = tail - head;
+        if (used < 0 || used > capacity || (value & (RingDescriptor.RECORD_ALIGNMENT - 1)) != 0) {
+            throw new RingCorruptedException(name + ": " + field + " " + value + " is impossible (head " + head
+                    + ", tail " + tail + ", capacity " + capacity + ")");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + name + ", capacity " + capacity + "]";
+    }
+}

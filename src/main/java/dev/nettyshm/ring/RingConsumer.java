@@ -1,0 +1,176 @@
+package dev.nettyshm.ring;
+
+import static dev.nettyshm.ring.RingDescriptor.CONSUMER_WAITING_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.DATA;
+import static dev.nettyshm.ring.RingDescriptor.END_OF_STREAM;
+import static dev.nettyshm.ring.RingDescriptor.HEAD_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.PADDING;
+import static dev.nettyshm.ring.RingDescriptor.PRODUCER_WAITING_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.RECORD_HEADER_LENGTH;
+import static dev.nettyshm.ring.RingDescriptor.RECORD_LENGTH_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.RECORD_TYPE_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.TAIL_OFFSET;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The reading end of a ring ({@link RingDescriptor}), as a byte stream: {@link #read} copies stream bytes out,
+ * across and within records, and frees what it consumed with one release store per call.
+ *
+ * <p>Not thread-safe: one thread reads. Every position, length and type read from shared memory is checked
+ * before use; an impossible one throws {@link RingCorruptedException}, and no access leaves the ring's memory.
+ */
+public final class RingConsumer extends Ring {
+
+    private long head;
+    private int consumedOfRecord;
+    private long tailCache;
+    private boolean endOfStream;
+
+    /**
+     * @param memory the ring's memory, zeroed or left empty by an earlier pair
+     * @param name   what error messages call the ring
+     */
+    public RingConsumer(MemorySegment memory, int capacity, String name) {
+        super(memory, capacity, name);
+    }
+
+    /**
+     * Copies up to {@code maxLength} stream bytes into {@code dst} from {@code offset}.
+     *
+     * @return the number copied; 0 if none are available; -1 at the end of the stream once every byte before it
+     *         was read
+     * @throws RingCorruptedException if the producer wrote something impossible
+     */
+    public int read(MemorySegment dst, long offset, int maxLength) throws RingCorruptedException {
+        if (endOfStream) {
+            return -1;
+        }
+        int total = 0;
+        long start = head;
+        long tail = tailCache;
+        while (total < maxLength) {
+            if (head == tail) {
+                tail = readTail();
+                if (head == tail) {
+                    break;
+                }
+            }
+            int index = (int) (head & mask);
+            int length = data.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
+            int type = data.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
+            int record = checkRecord(index, length, type, tail);
+            if (type == DATA) {
+                int n = Math.min(length - consumedOfRecord, maxLength - total);
+                MemorySegment.copy(data, index + RECORD_HEADER_LENGTH + consumedOfRecord, dst, offset + total, n);
+                total += n;
+                consumedOfRecord += n;
+                if (consumedOfRecord < length) {
+                    break;
+                }
+            } else if (type == END_OF_STREAM) {
+                endOfStream = true;
+                head += record;
+                break;
+            }
+            consumedOfRecord = 0;
+            head += record;
+        }
+        if (head != start) {
+            LONG.setRelease(header, HEAD_OFFSET, head);
+        }
+        return total == 0 && endOfStream ? -1 : total;
+    }
+
+    /** Whether the end-of-stream record was read. */
+    public boolean isEndOfStream() {
+        return endOfStream;
+    }
+
+    /** Whether a {@link #read} would find nothing: no bytes and no end of stream. */
+    public boolean isEmpty() throws RingCorruptedException {
+        return !endOfStream && head == tailCache && head == readTail();
+    }
+
+    /**
+     * After reading: whether the producer sleeps waiting for space and must be woken; the flag is taken.
+     */
+    public boolean takeProducerWakeup() {
+        // StoreLoad: our HEAD store before the producer's flag load, against its flag store before its HEAD load.
+        VarHandle.fullFence();
+        return (int) INT.getVolatile(header, PRODUCER_WAITING_OFFSET) != 0
+                && INT.compareAndSet(header, PRODUCER_WAITING_OFFSET, 1, 0);
+    }
+
+    /**
+     * Before sleeping on an empty ring: asks the producer to ring the doorbell with its next publication.
+     *
+     * @return {@code true} to sleep; {@code false} if data arrived meanwhile (the flag is withdrawn)
+     */
+    public boolean prepareToSleep() throws RingCorruptedException {
+        INT.setVolatile(header, CONSUMER_WAITING_OFFSET, 1);
+        // The volatile store and the volatile load in readTail() are the StoreLoad pair of the protocol.
+        if (!isEmpty()) {
+            INT.setRelease(header, CONSUMER_WAITING_OFFSET, 0);
+            return false;
+        }
+        return true;
+    }
+
+    /** Withdraws the request of {@link #prepareToSleep()} after waking for another reason. */
+    public void cancelSleep() {
+        INT.setRelease(header, CONSUMER_WAITING_OFFSET, 0);
+    }
+
+    private long readTail() throws RingCorruptedException {
+        long tail = (long) LONG.getVolatile(header, TAIL_OFFSET);
+        if (tail < tailCache) {
+            throw new RingCorruptedException(name + ": producer position went back from " + tailCache + " to "
+                    + tail);
+        }
+        checkPositions(head, tail, "producer position", tail);
+        tailCache = tail;
+        return tail;
+    }
+
+    /** Checks the header of the record at {@code index}; returns the record's length in the ring. */
+    private int checkRecord(int index, int length, int type, long tail) throws RingCorruptedException {
+        long available = tail - head;
+        if (length < 0 || length > capacity - RECORD_HEADER_LENGTH) {
+            throw corrupt("record length " + length, index);
+        }
+        int record = RingDescriptor.recordLength(length);
+        if (record > available || record > capacity - index) {
+            throw corrupt("record of length " + length + " reaches past the published data (" + available
+                    + " bytes) or the end of the ring", index);
+        }
+        switch (type) {
+            case DATA -> {
+                if (consumedOfRecord > length) {
+                    throw corrupt("record length " + length + " changed under the reader (" + consumedOfRecord
+                            + " bytes already read)", index);
+                }
+            }
+            case PADDING -> {
+                if (index + record != capacity) {
+                    throw corrupt("padding record of length " + length + " does not end at the end of the ring",
+                            index);
+                }
+            }
+            case END_OF_STREAM -> {
+                if (length != 0) {
+                    throw corrupt("end-of-stream record of length " + length, index);
+                }
+            }
+            default -> throw corrupt("record type " + type, index);
+        }
+        return record;
+    }
+
+    private RingCorruptedException corrupt(String what, int index) {
+        return new RingCorruptedException(name + ": impossible " + what + " at position " + head + " (index "
+                + index + ")");
+    }
+}

@@ -1,0 +1,175 @@
+package dev.nettyshm.ring;
+
+import static dev.nettyshm.ring.RingDescriptor.CONSUMER_WAITING_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.DATA;
+import static dev.nettyshm.ring.RingDescriptor.END_OF_STREAM;
+import static dev.nettyshm.ring.RingDescriptor.HEAD_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.PADDING;
+import static dev.nettyshm.ring.RingDescriptor.PRODUCER_WAITING_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.RECORD_HEADER_LENGTH;
+import static dev.nettyshm.ring.RingDescriptor.RECORD_LENGTH_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.RECORD_TYPE_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.TAIL_OFFSET;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The writing end of a ring ({@link RingDescriptor}). Writes are invisible to the consumer until {@link #publish()},
+ * which makes everything written since the last publication visible with one release store.
+ *
+ * <p>Not thread-safe: one thread writes, as the ring's name says. The consumer's position is read from shared
+ * memory only when the ring looks full, and is checked before use.
+ */
+public final class RingProducer extends Ring {
+
+    /** Payload below which a record at the end of the data is not worth it: pad and wrap instead. */
+    private static final int MIN_SPLIT = 64;
+
+    private long tail;
+    private long published;
+    private long headCache;
+    private boolean ended;
+
+    /**
+     * @param memory the ring's memory, zeroed or left empty by an earlier pair
+     * @param name   what error messages call the ring
+     */
+    public RingProducer(MemorySegment memory, int capacity, String name) {
+        super(memory, capacity, name);
+    }
+
+    /**
+     * Writes up to {@code length} bytes of {@code src} from {@code offset} as one record: as many as fit.
+     *
+     * @return the number written; 0 when the ring is full
+     * @throws RingCorruptedException if the consumer's position in shared memory is impossible
+     * @throws IllegalStateException  after {@link #offerEndOfStream()}
+     */
+    public int offer(MemorySegment src, long offset, int length) throws RingCorruptedException {
+        if (ended) {
+            throw new IllegalStateException(name + ": end of stream already written");
+        }
+        if (length <= 0) {
+            return 0;
+        }
+        int index = (int) (tail & mask);
+        int toEnd = capacity - index;
+        int smallest = RingDescriptor.recordLength(Math.min(length, MIN_SPLIT));
+        if (toEnd < smallest) {
+            // Too little room before the end for a useful record: pad to the end and write at index 0.
+            if (free(toEnd + smallest) < 0) {
+                return 0;
+            }
+            putHeader(index, toEnd - RECORD_HEADER_LENGTH, PADDING);
+            tail += toEnd;
+            index = 0;
+            toEnd = capacity;
+        }
+        long free = free(smallest);
+        if (free < 0) {
+            return 0;
+        }
+        // Positions and lengths are multiples of the alignment, so the record is too.
+        int largest = RingDescriptor.recordLength(Math.min(length, capacity - RECORD_HEADER_LENGTH));
+        int record = (int) Math.min(Math.min(toEnd, free), largest);
+        int payload = Math.min(length, record - RECORD_HEADER_LENGTH);
+        MemorySegment.copy(src, offset, data, index + RECORD_HEADER_LENGTH, payload);
+        putHeader(index, payload, DATA);
+        tail += RingDescriptor.recordLength(payload);
+        return payload;
+    }
+
+    /**
+     * Writes the record that tells the consumer no more bytes follow.
+     *
+     * @return whether it was written; {@code false} when the ring is full (try again after space frees)
+     */
+    public boolean offerEndOfStream() throws RingCorruptedException {
+        if (ended) {
+            return true;
+        }
+        int index = (int) (tail & mask);
+        if (free(RECORD_HEADER_LENGTH) < 0) {
+            return false;
+        }
+        putHeader(index, 0, END_OF_STREAM);
+        tail += RECORD_HEADER_LENGTH;
+        ended = true;
+        return true;
+    }
+
+    /**
+     * Makes every record written since the last call visible to the consumer.
+     *
+     * @return whether the consumer was asleep waiting for data and must be woken: the caller rings its doorbell
+     */
+    public boolean publish() {
+        if (published == tail) {
+            return false;
+        }
+        published = tail;
+        LONG.setRelease(header, TAIL_OFFSET, tail);
+        // StoreLoad: the consumer sets its flag, then reads TAIL; we write TAIL, then read the flag.
+        VarHandle.fullFence();
+        return (int) INT.getVolatile(header, CONSUMER_WAITING_OFFSET) != 0
+                && INT.compareAndSet(header, CONSUMER_WAITING_OFFSET, 1, 0);
+    }
+
+    /** Whether records were written and not yet published. */
+    public boolean hasUnpublished() {
+        return published != tail;
+    }
+
+    /** Bytes not yet consumed, by the last consumer position seen. */
+    public long pendingBytes() {
+        return tail - headCache;
+    }
+
+    /**
+     * Before sleeping on a full ring: asks the consumer to wake this side when it frees space.
+     *
+     * @return {@code true} to sleep; {@code false} if space freed meanwhile (the flag is withdrawn)
+     */
+    public boolean prepareToWaitForSpace() throws RingCorruptedException {
+        INT.setVolatile(header, PRODUCER_WAITING_OFFSET, 1);
+        // StoreLoad, as in publish(): set the flag, then look at HEAD once more.
+        long seen = headCache;
+        if (readHead() != seen) {
+            INT.setRelease(header, PRODUCER_WAITING_OFFSET, 0);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Free bytes, reading the consumer's position only when the cached one leaves less than {@code needed}.
+     *
+     * @return the free bytes, or -1 if fewer than {@code needed} are free
+     */
+    private long free(int needed) throws RingCorruptedException {
+        long free = capacity - (tail - headCache);
+        if (free < needed) {
+            free = capacity - (tail - readHead());
+        }
+        return free >= needed ? free : -1;
+    }
+
+    /** Reads and checks the consumer's position, and caches it. */
+    private long readHead() throws RingCorruptedException {
+        long head = (long) LONG.getVolatile(header, HEAD_OFFSET);
+        if (head < headCache) {
+            throw new RingCorruptedException(name + ": consumer position went back from " + headCache + " to "
+                    + head);
+        }
+        checkPositions(head, tail, "consumer position", head);
+        headCache = head;
+        return head;
+    }
+
+    private void putHeader(int index, int length, int type) {
+        data.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, length);
+        data.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, type);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.nettyshm.ring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RingTest {
+
+    private static final int CAPACITY = 4096;
+
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment memory = arena.allocate(RingDescriptor.ringLength(CAPACITY), 128);
+    private final RingProducer producer = new RingProducer(memory, CAPACITY, "test ring");
+    private final RingConsumer consumer = new RingConsumer(memory, CAPACITY, "test ring");
+
+    @AfterEach
+    void free() {
+        arena.close();
+    }
+
+    private static MemorySegment bytes(int length, int seed) {
+        byte[] array = new byte[length];
+        for (int i = 0; i < length; i++) {
+            array[i] = (byte) (seed + i);
+        }
+        return MemorySegment.ofArray(array);
+    }
+
+    private byte[] readAll(int max) throws Exception {
+        MemorySegment dst = MemorySegment.ofArray(new byte[max]);
+        int n = consumer.read(dst, 0, max);
+        return n <= 0 ? new byte[0] : dst.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    @Test
+    void shouldDeliverPublishedBytesInOrder() throws Exception {
+        assertThat(producer.offer(bytes(10, 1), 0, 10)).isEqualTo(10);
+        assertThat(producer.offer(bytes(5, 50), 0, 5)).isEqualTo(5);
+        assertThat(consumer.isEmpty()).as("nothing is visible before publish").isTrue();
+        producer.publish();
+        byte[] read = readAll(100);
+        assertThat(read).hasSize(15);
+        assertThat(read[0]).isEqualTo((byte) 1);
+        assertThat(read[10]).isEqualTo((byte) 50);
+        assertThat(consumer.isEmpty()).isTrue();
+        assertThat(readAll(100)).isEmpty();
+    }
+
+    @Test
+    void shouldReadARecordInPartsAsAByteStream() throws Exception {
+        producer.offer(bytes(100, 0), 0, 100);
+        producer.publish();
+        assertThat(readAll(30)).isEqualTo(bytes(100, 0).asSlice(0, 30).toArray(ValueLayout.JAVA_BYTE));
+        assertThat(readAll(1000)).isEqualTo(bytes(100, 0).asSlice(30, 70).toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    @Test
+    void shouldAcceptOnlyWhatFitsAndGoOnOnceTheConsumerFreesSpace() throws Exception {
+        MemorySegment big = bytes(10_000, 3);
+        int first = producer.offer(big, 0, 10_000);
+        assertThat(first).isEqualTo(CAPACITY - RingDescriptor.RECORD_HEADER_LENGTH);
+        assertThat(producer.offer(big, first, 10_000 - first)).as("the ring is full").isZero();
+        producer.publish();
+        assertThat(readAll(CAPACITY)).hasSize(first);
+        int second = producer.offer(big, first, 10_000 - first);
+        assertThat(second).isEqualTo(CAPACITY - RingDescriptor.RECORD_HEADER_LENGTH);
+    }
+
+    @Test
+    void shouldWrapWithPaddingRecord() throws Exception {
+        int payload = CAPACITY - 40 - RingDescriptor.RECORD_HEADER_LENGTH;
+        assertThat(producer.offer(bytes(payload, 0), 0, payload)).isEqualTo(payload);
+        producer.publish();
+        assertThat(readAll(CAPACITY)).hasSize(payload);
+
+        assertThat(producer.offer(bytes(100, 7), 0, 100)).as("40 bytes left before the end: pad, wrap").isEqualTo(100);
+        producer.publish();
+        MemorySegment data = memory.asSlice(RingDescriptor.HEADER_LENGTH);
+        assertThat(data.get(ValueLayout.JAVA_INT, CAPACITY - 40 + RingDescriptor.RECORD_TYPE_OFFSET))
+                .isEqualTo(RingDescriptor.PADDING);
+        assertThat(data.get(ValueLayout.JAVA_INT, RingDescriptor.RECORD_TYPE_OFFSET)).isEqualTo(RingDescriptor.DATA);
+        assertThat(readAll(CAPACITY)).isEqualTo(bytes(100, 7).toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    @Test
+    void shouldEndTheStreamAfterTheDataBeforeIt() throws Exception {
+        producer.offer(bytes(3, 0), 0, 3);
+        assertThat(producer.offerEndOfStream()).isTrue();
+        assertThatThrownBy(() -> producer.offer(bytes(1, 0), 0, 1)).isInstanceOf(IllegalStateException.class);
+        producer.publish();
+        assertThat(readAll(2)).hasSize(2);
+        assertThat(consumer.isEndOfStream()).isFalse();
+        assertThat(readAll(10)).hasSize(1);
+        assertThat(consumer.read(MemorySegment.ofArray(new byte[1]), 0, 1)).isEqualTo(-1);
+        assertThat(consumer.isEndOfStream()).isTrue();
+    }
+
+    @Test
+    void shouldAskForAWakeupOnlyWhenTheConsumerSleeps() throws Exception {
+        producer.offer(bytes(1, 0), 0, 1);
+        assertThat(producer.publish()).as("the consumer is awake").isFalse();
+        assertThat(consumer.prepareToSleep()).as("data is waiting: do not sleep").isFalse();
+        readAll(10);
+        assertThat(consumer.prepareToSleep()).isTrue();
+        producer.offer(bytes(1, 0), 0, 1);
+        assertThat(producer.publish()).as("the consumer sleeps: ring its doorbell").isTrue();
+        producer.offer(bytes(1, 0), 0, 1);
+        assertThat(producer.publish()).as("one ring per sleep").isFalse();
+        assertThat(producer.publish()).as("nothing new to publish").isFalse();
+    }
+
+    @Test
+    void shouldAskTheConsumerToWakeAProducerWaitingForSpace() throws Exception {
+        producer.offer(bytes(CAPACITY, 0), 0, CAPACITY);
+        producer.publish();
+        assertThat(consumer.takeProducerWakeup()).isFalse();
+        assertThat(producer.prepareToWaitForSpace()).isTrue();
+        readAll(CAPACITY);
+        assertThat(consumer.takeProducerWakeup()).isTrue();
+        assertThat(consumer.takeProducerWakeup()).isFalse();
+        assertThat(producer.prepareToWaitForSpace()).as("space freed since the last look").isFalse();
+    }
+
+    @Test
+    void shouldRefuseAMemoryOfTheWrongSizeOrCapacity() {
+        assertThatThrownBy(() -> new RingProducer(memory, 8192, "r")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("needs");
+        assertThatThrownBy(() -> RingDescriptor.checkCapacity(5000)).hasMessageContaining("not a power of two");
+        assertThatThrownBy(() -> RingDescriptor.checkCapacity(1024)).hasMessageContaining("outside");
+    }
+}
