@@ -9,4 +9,9 @@
 module dev.nettyshm {
     exports dev.nettyshm.mmap;
     exports dev.nettyshm.ring;
+    exports dev.nettyshm.channel;
+
+    requires transitive io.netty.transport;
+    requires transitive io.netty.buffer;
+    requires transitive io.netty.common;
 }

@@ -95,6 +95,14 @@ public final class SharedMemory extends MappedRegion {
         return SegmentNames.check(name);
     }
 
+    /**
+     * The id in a name that {@link #create(long, OpenOption...)} generated, if it is such a name. Lets a peer accept
+     * only generated segments from another process, never a named one it was not meant to touch.
+     */
+    public static OptionalLong idOf(String name) {
+        return SegmentNames.idOf(name);
+    }
+
     /** The segment's name in its directory. */
     public String name() {
         return name;

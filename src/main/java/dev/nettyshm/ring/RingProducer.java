@@ -143,6 +143,11 @@ public final class RingProducer extends Ring {
         return true;
     }
 
+    /** Withdraws the request of {@link #prepareToWaitForSpace()} after waking for another reason. */
+    public void cancelWaitForSpace() {
+        INT.setRelease(header, PRODUCER_WAITING_OFFSET, 0);
+    }
+
     /**
      * Free bytes, reading the consumer's position only when the cached one leaves less than {@code needed}.
      *

@@ -1,0 +1,50 @@
+package dev.nettyshm.channel;
+
+import dev.nettyshm.ring.RingDescriptor;
+
+/**
+ * The memory layout of a connection's segment: a header, then one ring per direction.
+ *
+ * <pre>
+ *  0                       128                          128 + R                      128 + 2R
+ *  +-----------------------+----------------------------+----------------------------+
+ *  | header                | ring: client to server     | ring: server to client     |
+ *  | MAGIC     long   @0   | R = RingDescriptor         | R bytes                    |
+ *  | VERSION   int    @8   |     .ringLength(capacity)  |                            |
+ *  | CAPACITY  int    @12  |                            |                            |
+ *  | CLIENT_PID long  @16  |                            |                            |
+ *  | SERVER_PID long  @24  |                            |                            |
+ *  +-----------------------+----------------------------+----------------------------+
+ * </pre>
+ *
+ * The client creates the segment and writes the header; the server checks it, writes its pid, and each side then
+ * keeps the capacity it checked in a final field: nothing in the header is read again.
+ */
+final class ConnectionLayout {
+
+    /** "NSHMCONN" in ASCII. */
+    static final long MAGIC = 0x4E53484D434F4E4EL;
+    static final int VERSION = 1;
+
+    static final int MAGIC_OFFSET = 0;
+    static final int VERSION_OFFSET = 8;
+    static final int CAPACITY_OFFSET = 12;
+    static final int CLIENT_PID_OFFSET = 16;
+    static final int SERVER_PID_OFFSET = 24;
+    static final int HEADER_LENGTH = 128;
+
+    private ConnectionLayout() {
+    }
+
+    static long segmentLength(int capacity) {
+        return HEADER_LENGTH + 2 * RingDescriptor.ringLength(capacity);
+    }
+
+    static long clientToServerOffset() {
+        return HEADER_LENGTH;
+    }
+
+    static long serverToClientOffset(int capacity) {
+        return HEADER_LENGTH + RingDescriptor.ringLength(capacity);
+    }
+}

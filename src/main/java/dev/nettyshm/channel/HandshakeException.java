@@ -1,0 +1,11 @@
+package dev.nettyshm.channel;
+
+import java.net.ConnectException;
+
+/** The two sides of a connection could not agree on its segment; the message says why. */
+final class HandshakeException extends ConnectException {
+
+    HandshakeException(String message) {
+        super(message);
+    }
+}

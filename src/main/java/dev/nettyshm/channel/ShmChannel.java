@@ -1,0 +1,721 @@
+package dev.nettyshm.channel;
+
+import dev.nettyshm.mmap.SharedMemoryDirectory;
+import dev.nettyshm.ring.RingCorruptedException;
+import dev.nettyshm.ring.RingProducer;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.AbstractChannel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.ConnectException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.UnsupportedAddressTypeException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connection over shared memory: the {@link DuplexChannel} of the transport, for a {@code Bootstrap} on a
+ * {@link ShmIoHandler} event loop group and for the children of a {@link ShmServerChannel}.
+ *
+ * <p>Bytes cross in two rings of one shared segment, one per direction; a Unix domain socket beside them carries
+ * the handshake, the doorbell that wakes a sleeping peer, and the end of the connection — the kernel closes it when
+ * the peer's process dies, however it dies. Semantics are a stream socket's: byte stream, partial writes when the
+ * ring is full (the rest waits in the outbound buffer, which drives writability), half-closure with
+ * {@link io.netty.channel.ChannelOption#ALLOW_HALF_CLOSURE}.
+ *
+ * <p>Thread safety: as every Netty channel, its methods may be called from any thread; I/O runs on its event loop.
+ */
+public class ShmChannel extends AbstractChannel implements DuplexChannel {
+
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+
+    private enum State { OPEN, CONNECTING, ACTIVE, CLOSED }
+
+    private final ShmChannelConfig config = new ShmChannelConfig(this);
+    private final ByteBuffer doorbell = ByteBuffer.allocateDirect(64);
+    private volatile State state;
+    private volatile ShmAddress localAddress;
+    private volatile ShmAddress remoteAddress;
+    private volatile boolean inputShutdown;
+    private volatile boolean outputShutdown;
+
+    // Confined to the event loop from here on.
+    private ShmIoHandler handler;
+    private IoRegistration registration;
+    private SocketChannel socket;
+    private SelectionKey key;
+    private Connection connection;
+    private ByteBuffer handshake;
+    private ChannelPromise connectPromise;
+    private Future<?> connectTimeout;
+    /** A read was asked for ({@code read()} or auto-read) and no bytes have been delivered since. */
+    private boolean readRequested;
+    /** A write found the ring full; the rest waits in the outbound buffer. */
+    private boolean waitingForSpace;
+    /** {@code shutdownOutput()} found the ring full; the end-of-stream record waits. */
+    private boolean endOfStreamPending;
+    /** The socket reached its end: the peer closed the connection or died. */
+    private boolean peerGone;
+    private boolean inputShutdownReadCompleteFired;
+    private boolean sleepingOnInput;
+    private boolean sleepingOnOutput;
+
+    /** A client channel; {@code connect} it to a {@link ShmAddress}. */
+    public ShmChannel() {
+        super(null);
+        state = State.OPEN;
+    }
+
+    /** A server's child, connected: the handshake is done. */
+    ShmChannel(ShmServerChannel parent, SocketChannel socket, Connection connection, ShmAddress remoteAddress) {
+        super(parent);
+        this.socket = socket;
+        this.connection = connection;
+        this.localAddress = parent.localAddress();
+        this.remoteAddress = remoteAddress;
+        this.state = State.ACTIVE;
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public ShmChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public ShmServerChannel parent() {
+        return (ShmServerChannel) super.parent();
+    }
+
+    @Override
+    public ShmAddress localAddress() {
+        return (ShmAddress) super.localAddress();
+    }
+
+    @Override
+    public ShmAddress remoteAddress() {
+        return (ShmAddress) super.remoteAddress();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return state != State.CLOSED;
+    }
+
+    @Override
+    public boolean isActive() {
+        return state == State.ACTIVE;
+    }
+
+    @Override
+    public boolean isInputShutdown() {
+        return inputShutdown || !isActive();
+    }
+
+    @Override
+    public boolean isOutputShutdown() {
+        return outputShutdown || !isActive();
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return isInputShutdown() && isOutputShutdown();
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput() {
+        return shutdownOutput(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput(ChannelPromise promise) {
+        runInLoop(() -> ((AbstractUnsafe) unsafe()).shutdownOutput(promise));
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture shutdownInput() {
+        return shutdownInput(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdownInput(ChannelPromise promise) {
+        runInLoop(() -> shutdownInput0(promise));
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture shutdown() {
+        return shutdown(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdown(ChannelPromise promise) {
+        ChannelFuture output = shutdownOutput();
+        output.addListener(f -> shutdownInput().addListener(g -> {
+            Throwable cause = f.cause() != null ? f.cause() : g.cause();
+            if (cause == null) {
+                promise.trySuccess();
+            } else {
+                promise.tryFailure(cause);
+            }
+        }));
+        return promise;
+    }
+
+    private void runInLoop(Runnable task) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    private void shutdownInput0(ChannelPromise promise) {
+        if (!isActive()) {
+            promise.setFailure(new ClosedChannelException());
+            return;
+        }
+        inputShutdown = true;
+        readRequested = false;
+        promise.setSuccess();
+    }
+
+    @Override
+    protected AbstractUnsafe newUnsafe() {
+        return new ShmUnsafe();
+    }
+
+    @Override
+    protected boolean isCompatible(EventLoop loop) {
+        return loop instanceof IoEventLoop ioLoop && ioLoop.isCompatible(ShmUnsafe.class);
+    }
+
+    @Override
+    protected SocketAddress localAddress0() {
+        return localAddress;
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return remoteAddress;
+    }
+
+    @Override
+    protected void doRegister(ChannelPromise promise) {
+        ((IoEventLoop) eventLoop()).register((ShmUnsafe) unsafe()).addListener(f -> {
+            if (f.isSuccess()) {
+                registration = (IoRegistration) f.getNow();
+                promise.setSuccess();
+            } else {
+                promise.setFailure(f.cause());
+            }
+        });
+    }
+
+    @Override
+    protected void doDeregister() {
+        IoRegistration current = registration;
+        if (current != null) {
+            registration = null;
+            current.cancel();
+        }
+    }
+
+    @Override
+    protected void doBind(SocketAddress localAddress) {
+        throw new UnsupportedOperationException("a shared-memory client has no address of its own to bind");
+    }
+
+    @Override
+    protected void doDisconnect() throws Exception {
+        doClose();
+    }
+
+    @Override
+    protected void doClose() throws Exception {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        ChannelPromise promise = connectPromise;
+        if (promise != null) {
+            connectPromise = null;
+            promise.tryFailure(new ClosedChannelException());
+        }
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+        }
+        if (key != null) {
+            key.cancel();
+        }
+        try {
+            // Closing the socket tells the peer; it reads what the ring still holds, then sees the end.
+            if (socket != null) {
+                socket.close();
+            }
+        } finally {
+            if (connection != null) {
+                connection.close();
+            }
+        }
+    }
+
+    @Override
+    protected void doBeginRead() {
+        if (!inputShutdown) {
+            readRequested = true;
+        }
+    }
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        if (msg instanceof ByteBuf) {
+            return msg;
+        }
+        throw new UnsupportedOperationException("a shared-memory channel writes ByteBufs, not "
+                + msg.getClass().getName());
+    }
+
+    @Override
+    protected void doShutdownOutput() throws Exception {
+        outputShutdown = true;
+        endOfStreamPending = true;
+        writeEndOfStream();
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+        switch (state) {
+            case OPEN, CONNECTING -> throw new NotYetConnectedException();
+            case CLOSED -> throw new ClosedChannelException();
+            case ACTIVE -> {
+            }
+        }
+        if (peerGone) {
+            throw new IOException(this + ": the peer closed the connection");
+        }
+        RingProducer out = connection.out;
+        boolean full = false;
+        for (;;) {
+            Object msg = in.current();
+            if (msg == null) {
+                break;
+            }
+            ByteBuf buf = (ByteBuf) msg;
+            int readable = buf.readableBytes();
+            if (readable == 0) {
+                in.remove();
+                continue;
+            }
+            int written = offer(out, buf, readable);
+            if (written > 0) {
+                in.removeBytes(written);
+            }
+            if (written < readable) {
+                full = true;
+                break;
+            }
+        }
+        waitingForSpace = full;
+        if (out.publish()) {
+            ringDoorbell();
+        }
+    }
+
+    /** Copies as much of {@code buf}'s readable bytes into the ring as fit, without moving its indexes. */
+    private static int offer(RingProducer out, ByteBuf buf, int readable) throws RingCorruptedException {
+        int total = 0;
+        ByteBuffer[] parts = buf.nioBufferCount() == 1
+                ? new ByteBuffer[] {buf.internalNioBuffer(buf.readerIndex(), readable)}
+                : buf.nioBuffers(buf.readerIndex(), readable);
+        for (ByteBuffer part : parts) {
+            MemorySegment src = MemorySegment.ofBuffer(part);
+            int length = part.remaining();
+            int offset = 0;
+            while (offset < length) {
+                int n = out.offer(src, offset, length - offset);
+                if (n == 0) {
+                    return total + offset;
+                }
+                offset += n;
+            }
+            total += length;
+        }
+        return total;
+    }
+
+    private void writeEndOfStream() throws IOException {
+        if (endOfStreamPending && connection.out.offerEndOfStream()) {
+            endOfStreamPending = false;
+            if (connection.out.publish()) {
+                ringDoorbell();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- driven by the ShmIoHandler
+
+    /** Moves what can be moved; see {@link ShmIoHandle#poll()}. */
+    private int poll() {
+        if (state != State.ACTIVE) {
+            return 0;
+        }
+        int work = 0;
+        try {
+            if (waitingForSpace) {
+                ((ShmUnsafe) unsafe()).flushNow();
+                work += waitingForSpace ? 0 : 1;
+            }
+            if (endOfStreamPending) {
+                writeEndOfStream();
+            }
+            if (readRequested) {
+                work += readFromRing();
+            } else if (peerGone && !connection.in.isEmpty()) {
+                return work;
+            }
+            if (peerGone && state == State.ACTIVE && connection.in.isEmpty()) {
+                // Everything the peer sent has been delivered: the connection is over.
+                unsafe().close(unsafe().voidPromise());
+                work++;
+            }
+        } catch (RingCorruptedException e) {
+            pipeline().fireExceptionCaught(e);
+            unsafe().close(unsafe().voidPromise());
+            work++;
+        } catch (IOException e) {
+            pipeline().fireExceptionCaught(e);
+            unsafe().close(unsafe().voidPromise());
+            work++;
+        }
+        return work;
+    }
+
+    private int readFromRing() throws IOException {
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        allocHandle.reset(config);
+        ChannelPipeline pipeline = pipeline();
+        int total = 0;
+        boolean endOfStream = false;
+        ByteBuf buf = null;
+        try {
+            do {
+                buf = allocHandle.allocate(alloc());
+                int writable = buf.writableBytes();
+                allocHandle.attemptedBytesRead(writable);
+                int n = connection.in.read(MemorySegment.ofBuffer(buf.internalNioBuffer(buf.writerIndex(), writable)),
+                        0, writable);
+                if (n <= 0) {
+                    buf.release();
+                    buf = null;
+                    endOfStream = n < 0;
+                    break;
+                }
+                buf.writerIndex(buf.writerIndex() + n);
+                allocHandle.lastBytesRead(n);
+                allocHandle.incMessagesRead(1);
+                total += n;
+                readRequested = false;
+                ByteBuf delivered = buf;
+                buf = null;
+                pipeline.fireChannelRead(delivered);
+            } while (allocHandle.continueReading() && state == State.ACTIVE);
+        } finally {
+            if (buf != null) {
+                buf.release();
+            }
+        }
+        if (total > 0) {
+            allocHandle.readComplete();
+            pipeline.fireChannelReadComplete();
+            if (state == State.ACTIVE && connection.in.takeProducerWakeup()) {
+                ringDoorbell();
+            }
+        }
+        if (endOfStream) {
+            readRequested = false;
+            inputEnded();
+        }
+        return total + (endOfStream ? 1 : 0);
+    }
+
+    /** The peer shut its output down: half-close, or close, as a TCP channel does on a FIN. */
+    private void inputEnded() {
+        if (!inputShutdown) {
+            if (config.isAllowHalfClosure()) {
+                inputShutdown = true;
+                pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            } else {
+                unsafe().close(unsafe().voidPromise());
+            }
+        } else if (!inputShutdownReadCompleteFired) {
+            inputShutdownReadCompleteFired = true;
+            pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+        }
+    }
+
+    private boolean prepareToSleep() {
+        if (state != State.ACTIVE) {
+            return true;
+        }
+        try {
+            if (readRequested || peerGone) {
+                if (!connection.in.prepareToSleep()) {
+                    return false;
+                }
+                sleepingOnInput = true;
+            }
+            if (waitingForSpace || endOfStreamPending) {
+                if (!connection.out.prepareToWaitForSpace()) {
+                    return false;
+                }
+                sleepingOnOutput = true;
+            }
+            return true;
+        } catch (RingCorruptedException e) {
+            // poll() meets it again and closes the channel.
+            return false;
+        }
+    }
+
+    private void cancelSleep() {
+        if (sleepingOnInput) {
+            sleepingOnInput = false;
+            if (state == State.ACTIVE) {
+                connection.in.cancelSleep();
+            }
+        }
+        if (sleepingOnOutput) {
+            sleepingOnOutput = false;
+            if (state == State.ACTIVE) {
+                connection.out.cancelWaitForSpace();
+            }
+        }
+    }
+
+    /** Tells a sleeping peer there is work: a byte on the socket wakes its selector. */
+    private void ringDoorbell() {
+        try {
+            doorbell.clear().put((byte) 1).flip();
+            // A full socket buffer (0 written) means doorbells are already waiting to be read: enough.
+            socket.write(doorbell);
+        } catch (IOException peerClosed) {
+            peerGone = true;
+        }
+    }
+
+    /** The socket is readable: during the handshake, the server's reply; afterwards, doorbells or the end. */
+    private void socketReady() {
+        try {
+            if (state == State.CONNECTING) {
+                readReply();
+                return;
+            }
+            for (;;) {
+                doorbell.clear();
+                int n = socket.read(doorbell);
+                if (n == 0) {
+                    return;
+                }
+                if (n < 0) {
+                    peerEnded();
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            if (state == State.CONNECTING) {
+                failConnect(e);
+            } else {
+                peerEnded();
+            }
+        }
+    }
+
+    private void peerEnded() {
+        peerGone = true;
+        if (key != null && key.isValid()) {
+            // The end stays readable; stop selecting it.
+            key.interestOps(0);
+        }
+    }
+
+    private void readReply() throws IOException {
+        if (socket.read(handshake) < 0) {
+            throw new ConnectException(remoteAddress + ": the server closed the connection during the handshake");
+        }
+        Handshake.Reply reply = Handshake.parseReply(handshake);
+        if (reply == null) {
+            return;
+        }
+        if (!reply.ok()) {
+            throw new ConnectException(remoteAddress + ": the server refused the connection");
+        }
+        handshake = null;
+        state = State.ACTIVE;
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+        }
+        ChannelPromise promise = connectPromise;
+        connectPromise = null;
+        boolean promiseSet = promise != null && promise.trySuccess();
+        pipeline().fireChannelActive();
+        if (!promiseSet) {
+            // The user cancelled the connect meanwhile.
+            unsafe().close(unsafe().voidPromise());
+        }
+    }
+
+    private void failConnect(Throwable cause) {
+        ChannelPromise promise = connectPromise;
+        connectPromise = null;
+        if (promise != null) {
+            promise.tryFailure(cause);
+        }
+        unsafe().close(unsafe().voidPromise());
+    }
+
+    private final class ShmUnsafe extends AbstractUnsafe implements ShmIoHandle, SelectionHandler {
+
+        @Override
+        public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
+            if (!promise.setUncancellable() || !ensureOpen(promise)) {
+                return;
+            }
+            if (state == State.CONNECTING) {
+                promise.setFailure(new ConnectionPendingException());
+                return;
+            }
+            if (state == State.ACTIVE) {
+                promise.setFailure(new AlreadyConnectedException());
+                return;
+            }
+            if (!(remote instanceof ShmAddress address)) {
+                promise.setFailure(new UnsupportedAddressTypeException());
+                return;
+            }
+            try {
+                SharedMemoryDirectory directory = SharedMemoryDirectory.system();
+                socket = Endpoint.connect(directory, address);
+                connection = Connection.create(directory, config.getRingCapacity());
+                ByteBuffer hello = Handshake.hello(connection.name(), config.getRingCapacity());
+                socket.write(hello);
+                if (hello.hasRemaining()) {
+                    throw new ConnectException(address + ": could not send the handshake");
+                }
+                handshake = ByteBuffer.allocate(Handshake.REPLY_LENGTH);
+                remoteAddress = address;
+                localAddress = new ShmAddress(connection.name());
+                state = State.CONNECTING;
+                connectPromise = promise;
+                key = socket.register(handler.selector(), SelectionKey.OP_READ, this);
+                int timeoutMillis = config.getConnectTimeoutMillis();
+                if (timeoutMillis > 0) {
+                    connectTimeout = eventLoop().schedule(() -> failConnect(new ConnectTimeoutException(
+                            address + ": no handshake reply within " + timeoutMillis + " ms")),
+                            timeoutMillis, TimeUnit.MILLISECONDS);
+                }
+            } catch (Throwable t) {
+                promise.tryFailure(t);
+                // What the attempt opened (socket, segment) goes with the channel, as Bootstrap expects.
+                close(voidPromise());
+            }
+        }
+
+        void flushNow() {
+            super.flush0();
+        }
+
+        @Override
+        public void registered(ShmIoHandler shmHandler, IoRegistration ioRegistration) {
+            handler = shmHandler;
+            if (socket != null && state != State.CLOSED) {
+                try {
+                    key = register(socket, shmHandler);
+                    if (peerGone) {
+                        key.interestOps(0);
+                    }
+                } catch (IOException e) {
+                    pipeline().fireExceptionCaught(e);
+                    close(voidPromise());
+                }
+            }
+        }
+
+        private SelectionKey register(SocketChannel channel, ShmIoHandler shmHandler) throws IOException {
+            try {
+                return channel.register(shmHandler.selector(), SelectionKey.OP_READ, this);
+            } catch (CancelledKeyException cancelledNotYetDeregistered) {
+                // The key of an earlier registration with this selector is cancelled but still there until the
+                // selector's next select: run one, then register.
+                shmHandler.selector().selectNow();
+                return channel.register(shmHandler.selector(), SelectionKey.OP_READ, this);
+            }
+        }
+
+        @Override
+        public void unregistered() {
+            if (key != null) {
+                key.cancel();
+                key = null;
+            }
+            handler = null;
+        }
+
+        @Override
+        public int poll() {
+            return ShmChannel.this.poll();
+        }
+
+        @Override
+        public boolean prepareToSleep() {
+            return ShmChannel.this.prepareToSleep();
+        }
+
+        @Override
+        public void cancelSleep() {
+            ShmChannel.this.cancelSleep();
+        }
+
+        @Override
+        public void selected(int readyOps) {
+            socketReady();
+        }
+
+        @Override
+        public void close() {
+            close(voidPromise());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ShmChannel[" + localAddress + " -> " + remoteAddress + ", " + state + "]";
+    }
+}

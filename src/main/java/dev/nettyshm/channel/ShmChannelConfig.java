@@ -1,0 +1,163 @@
+package dev.nettyshm.channel;
+
+import dev.nettyshm.ring.RingDescriptor;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.DefaultChannelConfig;
+import io.netty.channel.MessageSizeEstimator;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.DuplexChannelConfig;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The configuration of a {@link ShmChannel}: Netty's common options, {@link ChannelOption#ALLOW_HALF_CLOSURE}, and
+ * {@link ShmChannelOption#RING_CAPACITY}. Socket options that mean nothing over shared memory
+ * ({@code SO_KEEPALIVE}, {@code TCP_NODELAY}, {@code SO_SNDBUF}, …) are accepted and ignored, as Netty's
+ * domain-socket channels do, so code written for TCP (gRPC among it) runs unchanged.
+ */
+public final class ShmChannelConfig extends DefaultChannelConfig implements DuplexChannelConfig {
+
+    /** Default {@link ShmChannelOption#RING_CAPACITY}: 256 KiB. */
+    public static final int DEFAULT_RING_CAPACITY = 256 * 1024;
+
+    /** Options that apply to sockets, not to shared memory: set, they change nothing. */
+    static final Set<ChannelOption<?>> IGNORED = Set.of(ChannelOption.SO_KEEPALIVE, ChannelOption.TCP_NODELAY,
+            ChannelOption.SO_SNDBUF, ChannelOption.SO_RCVBUF, ChannelOption.SO_LINGER, ChannelOption.SO_REUSEADDR,
+            ChannelOption.IP_TOS, ChannelOption.SO_BACKLOG, ChannelOption.TCP_FASTOPEN,
+            ChannelOption.TCP_FASTOPEN_CONNECT, ChannelOption.SO_TIMEOUT);
+
+    private volatile int ringCapacity = DEFAULT_RING_CAPACITY;
+    private volatile boolean allowHalfClosure;
+
+    ShmChannelConfig(Channel channel) {
+        super(channel);
+    }
+
+    @Override
+    public Map<ChannelOption<?>, Object> getOptions() {
+        return getOptions(super.getOptions(), ShmChannelOption.RING_CAPACITY, ChannelOption.ALLOW_HALF_CLOSURE);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T getOption(ChannelOption<T> option) {
+        if (option == ShmChannelOption.RING_CAPACITY) {
+            return (T) Integer.valueOf(ringCapacity);
+        }
+        if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
+            return (T) Boolean.valueOf(allowHalfClosure);
+        }
+        return super.getOption(option);
+    }
+
+    @Override
+    public <T> boolean setOption(ChannelOption<T> option, T value) {
+        validate(option, value);
+        if (option == ShmChannelOption.RING_CAPACITY) {
+            setRingCapacity((Integer) value);
+        } else if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
+            setAllowHalfClosure((Boolean) value);
+        } else if (IGNORED.contains(option)) {
+            return true;
+        } else {
+            return super.setOption(option, value);
+        }
+        return true;
+    }
+
+    /** {@link ShmChannelOption#RING_CAPACITY}. */
+    public int getRingCapacity() {
+        return ringCapacity;
+    }
+
+    /**
+     * Sets {@link ShmChannelOption#RING_CAPACITY}; it applies to connections made afterwards.
+     *
+     * @throws IllegalArgumentException if not a power of two within the ring's bounds
+     */
+    public ShmChannelConfig setRingCapacity(int capacity) {
+        this.ringCapacity = RingDescriptor.checkCapacity(capacity);
+        return this;
+    }
+
+    @Override
+    public boolean isAllowHalfClosure() {
+        return allowHalfClosure;
+    }
+
+    @Override
+    public ShmChannelConfig setAllowHalfClosure(boolean allowHalfClosure) {
+        this.allowHalfClosure = allowHalfClosure;
+        return this;
+    }
+
+    @Override
+    @Deprecated
+    public ShmChannelConfig setMaxMessagesPerRead(int maxMessagesPerRead) {
+        super.setMaxMessagesPerRead(maxMessagesPerRead);
+        return this;
+    }
+
+    @Override
+    public ShmChannelConfig setWriteSpinCount(int writeSpinCount) {
+        super.setWriteSpinCount(writeSpinCount);
+        return this;
+    }
+
+    @Override
+    public ShmChannelConfig setAllocator(ByteBufAllocator allocator) {
+        super.setAllocator(allocator);
+        return this;
+    }
+
+    @Override
+    public ShmChannelConfig setRecvByteBufAllocator(RecvByteBufAllocator allocator) {
+        super.setRecvByteBufAllocator(allocator);
+        return this;
+    }
+
+    @Override
+    public ShmChannelConfig setAutoRead(boolean autoRead) {
+        super.setAutoRead(autoRead);
+        return this;
+    }
+
+    @Override
+    public ShmChannelConfig setAutoClose(boolean autoClose) {
+        super.setAutoClose(autoClose);
+        return this;
+    }
+
+    @Override
+    public ShmChannelConfig setWriteBufferHighWaterMark(int writeBufferHighWaterMark) {
+        super.setWriteBufferHighWaterMark(writeBufferHighWaterMark);
+        return this;
+    }
+
+    @Override
+    public ShmChannelConfig setWriteBufferLowWaterMark(int writeBufferLowWaterMark) {
+        super.setWriteBufferLowWaterMark(writeBufferLowWaterMark);
+        return this;
+    }
+
+    @Override
+    public ShmChannelConfig setWriteBufferWaterMark(WriteBufferWaterMark writeBufferWaterMark) {
+        super.setWriteBufferWaterMark(writeBufferWaterMark);
+        return this;
+    }
+
+    @Override
+    public ShmChannelConfig setMessageSizeEstimator(MessageSizeEstimator estimator) {
+        super.setMessageSizeEstimator(estimator);
+        return this;
+    }
+
+    @Override
+    public ShmChannelConfig setConnectTimeoutMillis(int connectTimeoutMillis) {
+        super.setConnectTimeoutMillis(connectTimeoutMillis);
+        return this;
+    }
+}

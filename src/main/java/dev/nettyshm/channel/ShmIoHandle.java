@@ -1,0 +1,33 @@
+package dev.nettyshm.channel;
+
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoRegistration;
+
+/** What a {@link ShmIoHandler} drives: a channel's rings, and its sockets through the handler's selector. */
+interface ShmIoHandle extends IoHandle {
+
+    /** Called on registration with the handler, whose selector the handle's sockets join. */
+    void registered(ShmIoHandler handler, IoRegistration registration);
+
+    /**
+     * Moves what can be moved now — reads from the inbound ring, writes that waited for space.
+     *
+     * @return how much work was done; 0 if nothing moved
+     */
+    int poll();
+
+    /**
+     * About to sleep: asks the peer to ring the doorbell on new data (and on freed space, if writes wait).
+     *
+     * @return {@code false} if there is work after all; the loop must not sleep
+     */
+    boolean prepareToSleep();
+
+    /** Woken: withdraws the requests of {@link #prepareToSleep()}. */
+    void cancelSleep();
+
+    @Override
+    default void handle(IoRegistration registration, io.netty.channel.IoEvent ioEvent) {
+        // The handler calls poll() and the selection handlers directly; there are no IoEvents.
+    }
+}

@@ -1,0 +1,271 @@
+package dev.nettyshm.channel;
+
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerContext;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.IoOps;
+import io.netty.channel.IoRegistration;
+import io.netty.util.concurrent.ThreadAwareExecutor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The {@link IoHandler} of the shared-memory transport, for Netty's {@code MultiThreadIoEventLoopGroup}:
+ *
+ * <pre>{@code
+ * EventLoopGroup group = new MultiThreadIoEventLoopGroup(ShmIoHandler.newFactory());
+ * }</pre>
+ *
+ * Each run looks at the rings of every registered channel and moves what it can. While traffic flows it makes no
+ * system call but an occasional non-blocking select (every {@value #SELECT_INTERVAL_NANOS} ns) for accepts,
+ * handshakes and closed peers. When idle it follows its {@link ShmIdlePolicy}, ending in a sleep in a
+ * {@link Selector} that the peer cuts short by writing a byte to the connection's socket (its doorbell), and that
+ * {@link #wakeup()} cuts short for tasks. See {@code docs/decisions/004-transport-control-plane.md}.
+ *
+ * <p>Thread safety: confined to its event loop's thread, but for {@link #wakeup()}.
+ */
+public final class ShmIoHandler implements IoHandler {
+
+    private static final long SELECT_INTERVAL_NANOS = 100_000;
+
+    private final ThreadAwareExecutor executor;
+    private final ShmIdlePolicy policy;
+    private final Selector selector;
+    private final List<ShmIoHandle> handles = new ArrayList<>();
+    private final AtomicBoolean sleeping = new AtomicBoolean();
+    private long lastSelect;
+    private int idleRuns;
+
+    private ShmIoHandler(ThreadAwareExecutor executor, ShmIdlePolicy policy) {
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a selector for the shared-memory event loop", e);
+        }
+    }
+
+    /** A factory of handlers with {@link ShmIdlePolicy#DEFAULT}. */
+    public static IoHandlerFactory newFactory() {
+        return newFactory(ShmIdlePolicy.DEFAULT);
+    }
+
+    /** A factory of handlers that idle by {@code policy}. */
+    public static IoHandlerFactory newFactory(ShmIdlePolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        return executor -> new ShmIoHandler(executor, policy);
+    }
+
+    Selector selector() {
+        return selector;
+    }
+
+    @Override
+    public int run(IoHandlerContext context) {
+        int work = pollHandles();
+        long now = System.nanoTime();
+        if (work > 0) {
+            idleRuns = 0;
+            if (now - lastSelect > SELECT_INTERVAL_NANOS) {
+                work += selectNow(now);
+            }
+            return work;
+        }
+        if (!context.canBlock()) {
+            return selectNow(now);
+        }
+        idleRuns++;
+        if (idleRuns <= policy.spins()) {
+            Thread.onSpinWait();
+            return now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0;
+        }
+        if (idleRuns <= policy.spins() + policy.yields()) {
+            Thread.yield();
+            return selectNow(now);
+        }
+        return sleep(context, now);
+    }
+
+    private int pollHandles() {
+        int work = 0;
+        // Index loop: a poll may close a channel, which deregisters it from this list later, never during the loop.
+        for (int i = 0; i < handles.size(); i++) {
+            work += handles.get(i).poll();
+        }
+        return work;
+    }
+
+    private int sleep(IoHandlerContext context, long now) {
+        int prepared = 0;
+        for (; prepared < handles.size(); prepared++) {
+            if (!handles.get(prepared).prepareToSleep()) {
+                cancelSleep(prepared);
+                idleRuns = 0;
+                return 0;
+            }
+        }
+        int selected;
+        try {
+            sleeping.set(true);
+            // A task queued before the flag was set found it clear and did not wake us: look once more.
+            if (!context.canBlock()) {
+                selected = selector.selectNow();
+            } else {
+                long delayNanos = Math.min(context.delayNanos(now), policy.maxSleep().toNanos());
+                long millis = TimeUnit.NANOSECONDS.toMillis(delayNanos);
+                selected = millis <= 0 ? selector.selectNow() : selector.select(millis);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("select failed in the shared-memory event loop", e);
+        } finally {
+            sleeping.set(false);
+            cancelSleep(prepared);
+        }
+        lastSelect = System.nanoTime();
+        if (selected > 0) {
+            idleRuns = 0;
+        }
+        return processSelected();
+    }
+
+    private void cancelSleep(int count) {
+        for (int i = 0; i < count && i < handles.size(); i++) {
+            handles.get(i).cancelSleep();
+        }
+    }
+
+    private int selectNow(long now) {
+        lastSelect = now;
+        try {
+            if (selector.selectNow() == 0) {
+                return 0;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("select failed in the shared-memory event loop", e);
+        }
+        return processSelected();
+    }
+
+    private int processSelected() {
+        int handled = 0;
+        Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+        while (keys.hasNext()) {
+            SelectionKey key = keys.next();
+            keys.remove();
+            try {
+                ((SelectionHandler) key.attachment()).selected(key.readyOps());
+                handled++;
+            } catch (CancelledKeyException closedMeanwhile) {
+                // The channel closed while its key was selected.
+            }
+        }
+        return handled;
+    }
+
+    @Override
+    public void wakeup() {
+        if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+            selector.wakeup();
+        }
+    }
+
+    @Override
+    public IoRegistration register(IoHandle handle) {
+        ShmIoHandle shmHandle = cast(handle);
+        if (handles.contains(shmHandle)) {
+            throw new IllegalStateException(handle + " is registered already");
+        }
+        handles.add(shmHandle);
+        Registration registration = new Registration(shmHandle);
+        shmHandle.registered(this, registration);
+        return registration;
+    }
+
+    @Override
+    public boolean isCompatible(Class<? extends IoHandle> handleType) {
+        return ShmIoHandle.class.isAssignableFrom(handleType);
+    }
+
+    @Override
+    public void prepareToDestroy() {
+        for (ShmIoHandle handle : List.copyOf(handles)) {
+            try {
+                handle.close();
+            } catch (Exception ignored) {
+                // Shutting down: the channel's own close reports its failure.
+            }
+        }
+    }
+
+    @Override
+    public void destroy() {
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // Nothing depends on it any more.
+        }
+    }
+
+    private static ShmIoHandle cast(IoHandle handle) {
+        if (handle instanceof ShmIoHandle shmHandle) {
+            return shmHandle;
+        }
+        throw new IllegalArgumentException("a ShmIoHandler drives shared-memory channels, not "
+                + handle.getClass().getName());
+    }
+
+    private final class Registration implements IoRegistration {
+
+        private final ShmIoHandle handle;
+        private final AtomicBoolean cancelled = new AtomicBoolean();
+
+        Registration(ShmIoHandle handle) {
+            this.handle = handle;
+        }
+
+        @Override
+        public <T> T attachment() {
+            return null;
+        }
+
+        @Override
+        public long submit(IoOps ops) {
+            throw new UnsupportedOperationException("shared-memory channels submit no IoOps");
+        }
+
+        @Override
+        public boolean isValid() {
+            return !cancelled.get();
+        }
+
+        @Override
+        public boolean cancel() {
+            if (!cancelled.compareAndSet(false, true)) {
+                return false;
+            }
+            if (executor.isExecutorThread(Thread.currentThread())) {
+                remove();
+            } else {
+                executor.execute(this::remove);
+            }
+            return true;
+        }
+
+        private void remove() {
+            if (handles.remove(handle)) {
+                handle.unregistered();
+            }
+        }
+    }
+}
