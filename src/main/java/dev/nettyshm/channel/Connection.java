@@ -9,17 +9,26 @@ import dev.nettyshm.ring.RingProducer;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 
 /** A connection's mapped segment and this side's two ring ends. Confined to the channel's event loop. */
 final class Connection implements AutoCloseable {
 
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
     private final SharedMemory segment;
+    private final MemorySegment header;
+    private final long ownClosedOffset;
+    private final long peerClosedOffset;
     final RingProducer out;
     final RingConsumer in;
 
     private Connection(SharedMemory segment, int capacity, boolean client) throws IOException {
         this.segment = segment;
         MemorySegment memory = segment.segment();
+        this.header = memory.asSlice(0, ConnectionLayout.HEADER_LENGTH);
+        this.ownClosedOffset = client ? ConnectionLayout.CLIENT_CLOSED_OFFSET : ConnectionLayout.SERVER_CLOSED_OFFSET;
+        this.peerClosedOffset = client ? ConnectionLayout.SERVER_CLOSED_OFFSET : ConnectionLayout.CLIENT_CLOSED_OFFSET;
         long ringLength = RingDescriptor.ringLength(capacity);
         MemorySegment toServer = memory.asSlice(ConnectionLayout.clientToServerOffset(), ringLength);
         MemorySegment toClient = memory.asSlice(ConnectionLayout.serverToClientOffset(capacity), ringLength);
@@ -82,8 +91,15 @@ final class Connection implements AutoCloseable {
         segment.unlink();
     }
 
+    /** Whether the peer closed its side; a crashed peer has not, its socket tells instead. */
+    boolean peerClosed() {
+        return (int) INT.getAcquire(header, peerClosedOffset) != 0;
+    }
+
+    /** Tells the peer, through shared memory, that this side is closed; then unmaps. */
     @Override
     public void close() throws IOException {
+        INT.setRelease(header, ownClosedOffset, 1);
         segment.close();
     }
 }

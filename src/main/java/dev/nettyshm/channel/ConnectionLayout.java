@@ -14,11 +14,15 @@ import dev.nettyshm.ring.RingDescriptor;
  *  | CAPACITY  int    @12  |                            |                            |
  *  | CLIENT_PID long  @16  |                            |                            |
  *  | SERVER_PID long  @24  |                            |                            |
+ *  | CLIENT_CLOSED int @32 |                            |                            |
+ *  | SERVER_CLOSED int @36 |                            |                            |
  *  +-----------------------+----------------------------+----------------------------+
  * </pre>
  *
  * The client creates the segment and writes the header; the server checks it, writes its pid, and each side then
- * keeps the capacity it checked in a final field: nothing in the header is read again.
+ * keeps the capacity it checked in a final field: nothing in the header but the closed flags is read again. A side
+ * sets its closed flag when it closes, before closing its socket, so that the other side's next write fails at
+ * once, without a system call; a side that crashes sets nothing, and the socket tells.
  */
 final class ConnectionLayout {
 
@@ -31,6 +35,8 @@ final class ConnectionLayout {
     static final int CAPACITY_OFFSET = 12;
     static final int CLIENT_PID_OFFSET = 16;
     static final int SERVER_PID_OFFSET = 24;
+    static final int CLIENT_CLOSED_OFFSET = 32;
+    static final int SERVER_CLOSED_OFFSET = 36;
     static final int HEADER_LENGTH = 128;
 
     private ConnectionLayout() {

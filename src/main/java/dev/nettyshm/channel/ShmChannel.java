@@ -205,6 +205,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         inputShutdown = true;
         readRequested = false;
         promise.setSuccess();
+        inputShutdownReadComplete();
     }
 
     @Override
@@ -318,8 +319,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             case ACTIVE -> {
             }
         }
-        if (peerGone) {
-            throw new IOException(this + ": the peer closed the connection");
+        if (peerGone || connection.peerClosed()) {
+            throw new ClosedChannelException();
         }
         RingProducer out = connection.out;
         boolean full = false;
@@ -396,21 +397,25 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             if (endOfStreamPending) {
                 writeEndOfStream();
             }
-            if (readRequested) {
-                work += readFromRing();
-            } else if (peerGone && !connection.in.isEmpty()) {
-                return work;
+            if (!peerGone && connection.peerClosed()) {
+                peerGone = true;
             }
-            if (peerGone && state == State.ACTIVE && connection.in.isEmpty()) {
-                // Everything the peer sent has been delivered: the connection is over.
-                unsafe().close(unsafe().voidPromise());
+            if (readRequested && !inputShutdown) {
+                work += readFromRing();
+            } else if (!inputShutdown && connection.in.atEndOfStream()) {
+                // The peer shut its output with every byte already read: say so without waiting for a read.
+                inputEnded();
                 work++;
             }
-        } catch (RingCorruptedException e) {
-            pipeline().fireExceptionCaught(e);
-            unsafe().close(unsafe().voidPromise());
-            work++;
+            if (state == State.ACTIVE && peerGone && !inputShutdown
+                    && (connection.in.isEndOfStream() || connection.in.isEmpty())) {
+                // The peer is gone and everything it sent has been delivered: to this side that is a FIN, as on
+                // TCP — half-closure keeps the channel open until a write fails, else it closes now.
+                inputEnded();
+                work++;
+            }
         } catch (IOException e) {
+            // A corrupt ring (RingCorruptedException) or a failed doorbell: this connection cannot go on.
             pipeline().fireExceptionCaught(e);
             unsafe().close(unsafe().voidPromise());
             work++;
@@ -460,22 +465,31 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             }
         }
         if (endOfStream) {
-            readRequested = false;
             inputEnded();
         }
         return total + (endOfStream ? 1 : 0);
     }
 
-    /** The peer shut its output down: half-close, or close, as a TCP channel does on a FIN. */
+    /**
+     * The peer shut its output down and every byte before has been delivered: half-close, or close, as a TCP
+     * channel does on a FIN. Both events fire at once, since nothing is left to read.
+     */
     private void inputEnded() {
-        if (!inputShutdown) {
-            if (config.isAllowHalfClosure()) {
-                inputShutdown = true;
-                pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-            } else {
-                unsafe().close(unsafe().voidPromise());
-            }
-        } else if (!inputShutdownReadCompleteFired) {
+        readRequested = false;
+        if (inputShutdown) {
+            return;
+        }
+        if (config.isAllowHalfClosure()) {
+            inputShutdown = true;
+            pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            inputShutdownReadComplete();
+        } else {
+            unsafe().close(unsafe().voidPromise());
+        }
+    }
+
+    private void inputShutdownReadComplete() {
+        if (!inputShutdownReadCompleteFired && isActive()) {
             inputShutdownReadCompleteFired = true;
             pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
         }

@@ -84,6 +84,39 @@ public final class RingConsumer extends Ring {
         return total == 0 && endOfStream ? -1 : total;
     }
 
+    /**
+     * Whether every byte has been read and the end-of-stream record is next; if so it is consumed. Lets a reader
+     * notice the end without asking for bytes, as {@code EPOLLRDHUP} does for a socket.
+     */
+    public boolean atEndOfStream() throws RingCorruptedException {
+        if (endOfStream) {
+            return true;
+        }
+        long start = head;
+        for (;;) {
+            long tail = head == tailCache ? readTail() : tailCache;
+            if (head == tail || consumedOfRecord != 0) {
+                break;
+            }
+            int index = (int) (head & mask);
+            int length = data.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
+            int type = data.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
+            int record = checkRecord(index, length, type, tail);
+            if (type == DATA && length > 0) {
+                break;
+            }
+            head += record;
+            if (type == END_OF_STREAM) {
+                endOfStream = true;
+                break;
+            }
+        }
+        if (head != start) {
+            LONG.setRelease(header, HEAD_OFFSET, head);
+        }
+        return endOfStream;
+    }
+
     /** Whether the end-of-stream record was read. */
     public boolean isEndOfStream() {
         return endOfStream;

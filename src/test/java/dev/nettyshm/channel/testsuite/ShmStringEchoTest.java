@@ -1,0 +1,21 @@
+package dev.nettyshm.channel.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.socket.SocketStringEchoTest;
+import java.net.SocketAddress;
+import java.util.List;
+
+class ShmStringEchoTest extends SocketStringEchoTest {
+
+    @Override
+    protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return ShmTestsuite.combos();
+    }
+
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return ShmTestsuite.newAddress();
+    }
+}

@@ -1,0 +1,57 @@
+package dev.nettyshm.channel.testsuite;
+
+import dev.nettyshm.channel.ShmAddress;
+import dev.nettyshm.channel.ShmChannel;
+import dev.nettyshm.channel.ShmIoHandler;
+import dev.nettyshm.channel.ShmServerChannel;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * How Netty's socket testsuite meets this transport: the bootstraps its tests get, and the addresses they bind —
+ * as Netty's epoll transport runs the same tests over domain sockets. Server and client loops are separate groups,
+ * so every connection crosses threads as it would cross processes.
+ */
+final class ShmTestsuite {
+
+    private static final EventLoopGroup SERVER_GROUP = new MultiThreadIoEventLoopGroup(2, ShmIoHandler.newFactory());
+    private static final EventLoopGroup CLIENT_GROUP = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
+
+    private ShmTestsuite() {
+    }
+
+    static BootstrapFactory<ServerBootstrap> server() {
+        return () -> new ServerBootstrap().group(SERVER_GROUP).channel(ShmServerChannel.class);
+    }
+
+    static BootstrapFactory<Bootstrap> client() {
+        return () -> new Bootstrap().group(CLIENT_GROUP).channel(ShmChannel.class);
+    }
+
+    static List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> combos() {
+        BootstrapFactory<ServerBootstrap> server = server();
+        BootstrapFactory<Bootstrap> client = client();
+        return List.of(new BootstrapComboFactory<>() {
+            @Override
+            public ServerBootstrap newServerInstance() {
+                return server.newInstance();
+            }
+
+            @Override
+            public Bootstrap newClientInstance() {
+                return client.newInstance();
+            }
+        });
+    }
+
+    static SocketAddress newAddress() {
+        return new ShmAddress("testsuite-" + UUID.randomUUID());
+    }
+}
