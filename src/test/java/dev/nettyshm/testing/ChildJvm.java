@@ -11,9 +11,12 @@ import java.util.concurrent.TimeUnit;
 public final class ChildJvm {
 
     private final Process process;
+    private final java.io.BufferedReader lines;
 
     private ChildJvm(Process process) {
         this.process = process;
+        this.lines = new java.io.BufferedReader(
+                new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
     /** Starts {@code mainClass} with {@code args}; {@code jvmArgs} go before the class name. */
@@ -62,8 +65,37 @@ public final class ChildJvm {
         return process.exitValue();
     }
 
-    /** All the child printed; call after it exited. */
+    /** All the child printed (that {@link #awaitLine} did not take); call after it exited. */
     public String output() throws IOException {
-        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        StringBuilder all = new StringBuilder();
+        String line;
+        while ((line = lines.readLine()) != null) {
+            all.append(line).append('\n');
+        }
+        return all.toString();
+    }
+
+    /** Reads the child's output until a line equal to {@code expected}; fails if the child ends first. */
+    public void awaitLine(String expected) throws IOException {
+        StringBuilder seen = new StringBuilder();
+        String line;
+        while ((line = lines.readLine()) != null) {
+            if (line.equals(expected)) {
+                return;
+            }
+            seen.append(line).append('\n');
+        }
+        throw new AssertionError("child ended before printing '" + expected + "':\n" + seen);
+    }
+
+    /** Closes the child's standard input: the peers of the tests take that as their signal to end cleanly. */
+    public void closeInput() throws IOException {
+        process.getOutputStream().close();
+    }
+
+    /** Kills the child with SIGKILL and waits for it to be gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
     }
 }

@@ -1,0 +1,113 @@
+package dev.nettyshm.channel;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends numbered messages to an echo server and checks every echoed byte: message {@code i} is {@code size} bytes,
+ * byte {@code j} of it {@code pattern(i, j)}. Keeps at most a window of bytes in flight.
+ */
+final class EchoClient extends ChannelInboundHandlerAdapter {
+
+    record Result(long messages, long mismatches) {
+    }
+
+    private static final long WINDOW = 4L << 20;
+
+    private final int count;
+    private final int size;
+    private final CompletableFuture<Result> done = new CompletableFuture<>();
+    private long sent;
+    private long receivedBytes;
+    private long mismatches;
+    private final byte[] scratch;
+    private final byte[] received = new byte[64 * 1024];
+
+    private EchoClient(int count, int size) {
+        this.count = count;
+        this.size = size;
+        this.scratch = new byte[size];
+    }
+
+    static Result run(EventLoopGroup group, ShmAddress address, int count, int size) throws Exception {
+        EchoClient handler = new EchoClient(count, size);
+        Channel channel = new Bootstrap().group(group).channel(ShmChannel.class).handler(handler)
+                .connect(address).sync().channel();
+        try {
+            return handler.done.get(120, TimeUnit.SECONDS);
+        } finally {
+            channel.close().sync();
+        }
+    }
+
+    static byte pattern(long message, long index) {
+        return (byte) (message * 31 + index * 7 + (message >>> 8));
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        sendMore(ctx);
+    }
+
+    private void sendMore(ChannelHandlerContext ctx) {
+        boolean wrote = false;
+        while (sent < count && sent * size - receivedBytes < WINDOW) {
+            for (int j = 0; j < size; j++) {
+                scratch[j] = pattern(sent, j);
+            }
+            ctx.write(ctx.alloc().buffer(size).writeBytes(scratch, 0, size));
+            sent++;
+            wrote = true;
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf buf = (ByteBuf) msg;
+        while (buf.isReadable()) {
+            int n = Math.min(buf.readableBytes(), received.length);
+            buf.readBytes(received, 0, n);
+            long message = receivedBytes / size;
+            long index = receivedBytes % size;
+            for (int i = 0; i < n; i++) {
+                if (received[i] != pattern(message, index)) {
+                    mismatches++;
+                }
+                if (++index == size) {
+                    index = 0;
+                    message++;
+                }
+            }
+            receivedBytes += n;
+        }
+        buf.release();
+        if (receivedBytes == (long) count * size) {
+            done.complete(new Result(receivedBytes / size, mismatches));
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        sendMore(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        done.completeExceptionally(new IllegalStateException("closed after " + receivedBytes + " bytes"));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        done.completeExceptionally(cause);
+        ctx.close();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.nettyshm.channel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nettyshm.testing.ChildJvm;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The transport between two JVMs: bulk echo, a peer killed with SIGKILL, a crashed server replaced. */
+class TwoProcessTransportTest {
+
+    private static final Path SHM = Path.of("/dev/shm");
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
+    private final String name = "two-process-" + UUID.randomUUID();
+    private final ShmAddress address = new ShmAddress(name);
+
+    @AfterEach
+    void shutdown() throws Exception {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    private static List<String> shmFiles(String containing) throws IOException {
+        try (Stream<Path> files = Files.list(SHM)) {
+            return files.map(p -> p.getFileName().toString()).filter(f -> f.contains(containing)).sorted().toList();
+        }
+    }
+
+    private ChildJvm startServer(String command) throws Exception {
+        ChildJvm child = ChildJvm.start(TransportPeer.class, command, name);
+        child.awaitLine("ready");
+        return child;
+    }
+
+    @Test
+    void shouldEchoAMillionSmallMessagesAcrossProcesses() throws Exception {
+        ChildJvm server = startServer("echo-server");
+        try {
+            EchoClient.Result result = EchoClient.run(group, address, 1_000_000, 32);
+            assertThat(result.messages()).isEqualTo(1_000_000);
+            assertThat(result.mismatches()).isZero();
+        } finally {
+            server.closeInput();
+            assertThat(server.waitFor(30)).isZero();
+        }
+        assertThat(shmFiles(name)).as("a clean exit leaves nothing").isEmpty();
+    }
+
+    @Test
+    void shouldEchoAThousandMessagesOfOneMebibyteAcrossProcesses() throws Exception {
+        ChildJvm server = startServer("echo-server");
+        try {
+            EchoClient.Result result = EchoClient.run(group, address, 1_000, 1 << 20);
+            assertThat(result.messages()).isEqualTo(1_000);
+            assertThat(result.mismatches()).isZero();
+        } finally {
+            server.closeInput();
+            assertThat(server.waitFor(30)).isZero();
+        }
+        assertThat(shmFiles(name)).isEmpty();
+    }
+
+    @Test
+    void shouldDeliverEverythingThenGoInactiveWhenThePeerIsKilled() throws Exception {
+        List<String> segmentsBefore = shmFiles("nettyshm-id-");
+        ChildJvm server = startServer("stream-server");
+        AtomicLong next = new AtomicLong();
+        AtomicLong wrong = new AtomicLong();
+        CompletableFuture<Long> inactiveAt = new CompletableFuture<>();
+        CompletableFuture<Void> received8MiB = new CompletableFuture<>();
+        Channel client = new Bootstrap().group(group).channel(ShmChannel.class)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    private long partial;
+                    private int partialBytes;
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ByteBuf buf = (ByteBuf) msg;
+                        while (buf.isReadable()) {
+                            partial = partial << 8 | buf.readUnsignedByte();
+                            if (++partialBytes == 8) {
+                                if (partial != next.getAndIncrement()) {
+                                    wrong.incrementAndGet();
+                                }
+                                partial = 0;
+                                partialBytes = 0;
+                            }
+                        }
+                        buf.release();
+                        if (next.get() >= (8 << 20) / 8) {
+                            received8MiB.complete(null);
+                        }
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        inactiveAt.complete(System.nanoTime());
+                    }
+                }).connect(address).sync().channel();
+        received8MiB.get(30, TimeUnit.SECONDS);
+        server.kill();
+        long killedAt = System.nanoTime();
+        long inactive = inactiveAt.get(5, TimeUnit.SECONDS);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(Math.max(0, inactive - killedAt)))
+                .as("the survivor goes inactive within a second of the kill").isLessThan(1_000);
+        assertThat(client.isActive()).isFalse();
+        assertThat(wrong.get()).as("every long received is the next of the sequence").isZero();
+        assertThat(shmFiles("nettyshm-id-")).as("connection segments are unlinked once both sides map them")
+                .isEqualTo(segmentsBefore);
+
+        // The crashed server left its socket and lock; the next bind takes the name over.
+        ChildJvm restarted = startServer("echo-server");
+        try {
+            EchoClient.Result result = EchoClient.run(group, address, 1_000, 100);
+            assertThat(result.mismatches()).isZero();
+        } finally {
+            restarted.closeInput();
+            assertThat(restarted.waitFor(30)).isZero();
+        }
+        assertThat(shmFiles(name)).isEmpty();
+        assertThatThrownBy(() -> new Bootstrap().group(group).channel(ShmChannel.class)
+                .handler(new ChannelInboundHandlerAdapter()).connect(address).sync())
+                .isInstanceOf(ConnectException.class);
+    }
+}
