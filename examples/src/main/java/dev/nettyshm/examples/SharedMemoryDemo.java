@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * process prints the round-trip times. The segment's name is removed as soon as the second process has mapped it,
  * so nothing is left in {@code /dev/shm} however either process ends.
  *
- * <p>Run: {@code ./mvnw -q test-compile exec:exec@demo}
+ * <p>Run: {@code ./mvnw -q test-compile exec:exec@shm-demo}
  */
 public final class SharedMemoryDemo {
 
