@@ -86,6 +86,11 @@ final class Connection implements AutoCloseable {
         return segment.name();
     }
 
+    /** The whole segment, for tests that play a hostile peer. */
+    MemorySegment memory() throws IOException {
+        return segment.segment();
+    }
+
     /** Removes the segment's name, if it still has one. */
     void unlink() throws IOException {
         segment.unlink();

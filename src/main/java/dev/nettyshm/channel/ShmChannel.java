@@ -728,6 +728,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
     }
 
+    /** The connection's shared memory, for tests that play a hostile peer; {@code null} before connecting. */
+    Connection connection() {
+        return connection;
+    }
+
     @Override
     public String toString() {
         return "ShmChannel[" + localAddress + " -> " + remoteAddress + ", " + state + "]";

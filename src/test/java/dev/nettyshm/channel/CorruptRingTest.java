@@ -1,0 +1,136 @@
+package dev.nettyshm.channel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nettyshm.ring.RingCorruptedException;
+import dev.nettyshm.ring.RingDescriptor;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A peer writes impossible values into a live connection's rings: that connection closes, named; others go on. */
+class CorruptRingTest {
+
+    private static final int CAPACITY = ShmChannelConfig.DEFAULT_RING_CAPACITY;
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, ShmIoHandler.newFactory());
+    private final ShmAddress address = new ShmAddress("corrupt-" + UUID.randomUUID());
+    private final CompletableFuture<Throwable> serverError = new CompletableFuture<>();
+    private Channel server;
+
+    @BeforeEach
+    void bind() throws Exception {
+        server = new ServerBootstrap().group(group).channel(ShmServerChannel.class)
+                .childHandler(new EchoRecordingErrors()).bind(address).sync().channel();
+    }
+
+    @io.netty.channel.ChannelHandler.Sharable
+    private final class EchoRecordingErrors extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.writeAndFlush(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            serverError.complete(cause);
+        }
+    }
+
+    @AfterEach
+    void shutdown() throws Exception {
+        server.close().sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    private record Client(ShmChannel channel, CompletableFuture<Throwable> error, CompletableFuture<Object> echo) {
+    }
+
+    private Client connect() throws Exception {
+        CompletableFuture<Throwable> error = new CompletableFuture<>();
+        CompletableFuture<Object> echo = new CompletableFuture<>();
+        ShmChannel channel = (ShmChannel) new Bootstrap().group(group).channel(ShmChannel.class)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        echo.complete(msg);
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        error.complete(cause);
+                    }
+                }).connect(address).sync().channel();
+        channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {1, 2, 3})).sync();
+        io.netty.util.ReferenceCountUtil.release(echo.get(5, TimeUnit.SECONDS));
+        return new Client(channel, error, new CompletableFuture<>());
+    }
+
+    private static MemorySegment ring(ShmChannel channel, boolean toClient) throws Exception {
+        MemorySegment memory = channel.connection().memory();
+        long offset = toClient ? ConnectionLayout.serverToClientOffset(CAPACITY)
+                : ConnectionLayout.clientToServerOffset();
+        return memory.asSlice(offset, RingDescriptor.ringLength(CAPACITY));
+    }
+
+    @Test
+    void shouldCloseTheConnectionWhoseProducerPositionIsImpossible() throws Exception {
+        Client victim = connect();
+        Client bystander = connect();
+        ring(victim.channel(), true).set(ValueLayout.JAVA_LONG, RingDescriptor.TAIL_OFFSET, 1L << 50);
+
+        Throwable error = victim.error().get(5, TimeUnit.SECONDS);
+        assertThat(error).isInstanceOf(RingCorruptedException.class).hasMessageContaining("producer position")
+                .hasMessageContaining(victim.channel().localAddress().name());
+        victim.channel().closeFuture().await(5, TimeUnit.SECONDS);
+        assertThat(victim.channel().isOpen()).isFalse();
+        assertStillEchoes(bystander);
+    }
+
+    @Test
+    void shouldCloseTheConnectionWithAnImpossibleRecord() throws Exception {
+        Client victim = connect();
+        Client bystander = connect();
+        MemorySegment toServer = ring(victim.channel(), false);
+        long tail = toServer.get(ValueLayout.JAVA_LONG, RingDescriptor.TAIL_OFFSET);
+        int index = (int) (tail & (CAPACITY - 1));
+        MemorySegment data = toServer.asSlice(RingDescriptor.HEADER_LENGTH);
+        data.set(ValueLayout.JAVA_INT, index + RingDescriptor.RECORD_LENGTH_OFFSET, 0);
+        data.set(ValueLayout.JAVA_INT, index + RingDescriptor.RECORD_TYPE_OFFSET, 0x0BAD);
+        toServer.set(ValueLayout.JAVA_LONG, RingDescriptor.TAIL_OFFSET, tail + RingDescriptor.RECORD_HEADER_LENGTH);
+
+        assertThat(serverError.get(5, TimeUnit.SECONDS)).isInstanceOf(RingCorruptedException.class)
+                .hasMessageContaining("record type 2989");
+        victim.channel().closeFuture().await(5, TimeUnit.SECONDS);
+        assertThat(victim.channel().isOpen()).as("the server closed the connection; the client saw it").isFalse();
+        assertStillEchoes(bystander);
+    }
+
+    private static void assertStillEchoes(Client client) throws Exception {
+        CompletableFuture<Object> echo = new CompletableFuture<>();
+        client.channel().pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                echo.complete(msg);
+            }
+        });
+        client.channel().writeAndFlush(Unpooled.wrappedBuffer(new byte[] {9})).sync();
+        Object msg = echo.get(5, TimeUnit.SECONDS);
+        assertThat(((io.netty.buffer.ByteBuf) msg).getByte(0)).isEqualTo((byte) 9);
+        io.netty.util.ReferenceCountUtil.release(msg);
+        assertThat(client.channel().isActive()).isTrue();
+    }
+}
