@@ -1,0 +1,186 @@
+package dev.nettyshm.bench.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.net.SocketAddress;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The client side of a measurement: {@code BenchClient TRANSPORT CPU ADDRESS pingpong SIZE WARMUP COUNT} prints
+ * {@code result p50 p99 p999} in nanoseconds (HdrHistogram); {@code … throughput SIZE COUNT} prints
+ * {@code result bytesPerSecond messagesPerSecond}. The event loop is pinned to CPU. For {@code LOCAL} the address
+ * is {@code -SERVERCPU}: the server runs in this JVM on its own event loop, pinned to SERVERCPU.
+ */
+public final class BenchClient {
+
+    private BenchClient() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Transport transport = Transport.valueOf(args[0]);
+        String cpu = args[1];
+        String target = args[2];
+        String mode = args[3];
+        int size = Integer.parseInt(args[4]);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory);
+        EventLoopGroup serverGroup = null;
+        try {
+            Pinning.pin(group, cpu);
+            SocketAddress address;
+            Channel localServer = null;
+            if (target.startsWith("-")) {
+                serverGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory);
+                Pinning.pin(serverGroup, target.substring(1));
+                localServer = BenchServer.bind(transport, serverGroup, "bench-" + UUID.randomUUID());
+                address = localServer.localAddress();
+            } else {
+                address = Transport.parse(target);
+            }
+            ChannelInboundHandlerAdapter handler = mode.equals("pingpong")
+                    ? new PingPong(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]))
+                    : new Throughput(size, Integer.parseInt(args[5]));
+            Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.channel).handler(handler);
+            if (transport == Transport.NIO_TCP || transport == Transport.EPOLL_TCP) {
+                bootstrap.option(ChannelOption.TCP_NODELAY, true);
+            }
+            Channel channel = bootstrap.connect(address).sync().channel();
+            String result = ((Measurement) handler).result().get(600, TimeUnit.SECONDS);
+            channel.close().sync();
+            if (localServer != null) {
+                localServer.close().sync();
+            }
+            System.out.println("result " + result);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            if (serverGroup != null) {
+                serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            }
+        }
+    }
+
+    private interface Measurement {
+        CompletableFuture<String> result();
+    }
+
+    /** One message in flight; times each round trip. */
+    private static final class PingPong extends ChannelInboundHandlerAdapter implements Measurement {
+        private final int size;
+        private final int warmup;
+        private final int count;
+        private final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
+        private final CompletableFuture<String> result = new CompletableFuture<>();
+        private int round;
+        private int received;
+        private long sentAt;
+
+        PingPong(int size, int warmup, int count) {
+            this.size = size;
+            this.warmup = warmup;
+            this.count = count;
+        }
+
+        @Override
+        public CompletableFuture<String> result() {
+            return result;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.write(ctx.alloc().buffer(1).writeByte('P'));
+            send(ctx);
+        }
+
+        private void send(ChannelHandlerContext ctx) {
+            received = 0;
+            sentAt = System.nanoTime();
+            ctx.writeAndFlush(ctx.alloc().buffer(size).writeZero(size));
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            received += buf.readableBytes();
+            buf.release();
+            if (received < size) {
+                return;
+            }
+            long elapsed = System.nanoTime() - sentAt;
+            if (round++ >= warmup) {
+                histogram.recordValue(elapsed);
+            }
+            if (round == warmup + count) {
+                result.complete(histogram.getValueAtPercentile(50) + " " + histogram.getValueAtPercentile(99) + " "
+                        + histogram.getValueAtPercentile(99.9));
+            } else {
+                send(ctx);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            result.completeExceptionally(cause);
+        }
+    }
+
+    /** Messages as fast as the channel takes them; the server answers once it has every byte. */
+    private static final class Throughput extends ChannelInboundHandlerAdapter implements Measurement {
+        private final int size;
+        private final int count;
+        private final CompletableFuture<String> result = new CompletableFuture<>();
+        private int sent;
+        private long start;
+
+        Throughput(int size, int count) {
+            this.size = size;
+            this.count = count;
+        }
+
+        @Override
+        public CompletableFuture<String> result() {
+            return result;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            start = System.nanoTime();
+            ctx.write(ctx.alloc().buffer(9).writeByte('T').writeLong((long) size * count));
+            sendWhileWritable(ctx);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            sendWhileWritable(ctx);
+        }
+
+        private void sendWhileWritable(ChannelHandlerContext ctx) {
+            while (sent < count && ctx.channel().isWritable()) {
+                ctx.write(ctx.alloc().buffer(size).writeZero(size));
+                if (++sent % 64 == 0) {
+                    ctx.flush();
+                }
+            }
+            ctx.flush();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ((ByteBuf) msg).release();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            result.complete((long) ((double) size * count / seconds) + " " + (long) (count / seconds));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            result.completeExceptionally(cause);
+        }
+    }
+}
