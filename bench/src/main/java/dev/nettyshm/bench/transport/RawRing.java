@@ -46,8 +46,9 @@ public final class RawRing {
 
     private static void serve(OneToOneRingBuffer in, OneToOneRingBuffer out) {
         boolean[] stop = {false};
+        int idle = 0;
         while (!stop[0]) {
-            in.read((type, buffer, index, length) -> {
+            int read = in.read((type, buffer, index, length) -> {
                 if (type == STOP) {
                     stop[0] = true;
                     return;
@@ -56,8 +57,21 @@ public final class RawRing {
                     Thread.onSpinWait();
                 }
             });
-            Thread.onSpinWait();
+            idle = read > 0 ? 0 : idle(idle);
         }
+    }
+
+    /**
+     * Spins, and after a hundred empty looks yields: with both sides on one CPU, pure spinning would make every
+     * round trip wait for the scheduler's time slice.
+     */
+    private static int idle(int idle) {
+        if (idle < 100) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
+        return idle + 1;
     }
 
     private static String ping(OneToOneRingBuffer out, OneToOneRingBuffer in, int size, int warmup, int count) {
@@ -70,10 +84,9 @@ public final class RawRing {
                 Thread.onSpinWait();
             }
             int expected = replies[0] + 1;
+            int idle = 0;
             while (replies[0] < expected) {
-                if (in.read((type, buffer, index, length) -> replies[0]++) == 0) {
-                    Thread.onSpinWait();
-                }
+                idle = in.read((type, buffer, index, length) -> replies[0]++) > 0 ? 0 : idle(idle);
             }
             if (round >= warmup) {
                 histogram.recordValue(System.nanoTime() - start);
