@@ -230,23 +230,12 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     @Override
     protected void doRegister(ChannelPromise promise) {
-        ((IoEventLoop) eventLoop()).register((ShmUnsafe) unsafe()).addListener(f -> {
-            if (f.isSuccess()) {
-                registration = (IoRegistration) f.getNow();
-                promise.setSuccess();
-            } else {
-                promise.setFailure(f.cause());
-            }
-        });
+        Registrations.register(eventLoop(), (ShmUnsafe) unsafe(), promise, r -> registration = r);
     }
 
     @Override
     protected void doDeregister() {
-        IoRegistration current = registration;
-        if (current != null) {
-            registration = null;
-            current.cancel();
-        }
+        registration = Registrations.cancel(registration);
     }
 
     @Override
@@ -352,24 +341,44 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     /** Copies as much of {@code buf}'s readable bytes into the ring as fit, without moving its indexes. */
     private static int offer(RingProducer out, ByteBuf buf, int readable) throws RingCorruptedException {
+        if (buf.hasMemoryAddress() || buf.hasArray()) {
+            // One contiguous region: reach it without allocating views.
+            return offer(out, memoryOf(buf), buf.readerIndex(), readable);
+        }
         int total = 0;
-        ByteBuffer[] parts = buf.nioBufferCount() == 1
-                ? new ByteBuffer[] {buf.internalNioBuffer(buf.readerIndex(), readable)}
-                : buf.nioBuffers(buf.readerIndex(), readable);
-        for (ByteBuffer part : parts) {
-            MemorySegment src = MemorySegment.ofBuffer(part);
+        for (ByteBuffer part : buf.nioBuffers(buf.readerIndex(), readable)) {
             int length = part.remaining();
-            int offset = 0;
-            while (offset < length) {
-                int n = out.offer(src, offset, length - offset);
-                if (n == 0) {
-                    return total + offset;
-                }
-                offset += n;
+            int written = offer(out, MemorySegment.ofBuffer(part), 0, length);
+            total += written;
+            if (written < length) {
+                break;
             }
-            total += length;
         }
         return total;
+    }
+
+    private static int offer(RingProducer out, MemorySegment src, long offset, int length)
+            throws RingCorruptedException {
+        int written = 0;
+        while (written < length) {
+            int n = out.offer(src, offset + written, length - written);
+            if (n == 0) {
+                break;
+            }
+            written += n;
+        }
+        return written;
+    }
+
+    /**
+     * The memory of a buffer that has one contiguous region, indexed as the buffer is. Direct memory is reached by
+     * its address, which needs the native access the library asks for.
+     */
+    private static MemorySegment memoryOf(ByteBuf buf) {
+        if (buf.hasMemoryAddress()) {
+            return MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(buf.capacity());
+        }
+        return MemorySegment.ofArray(buf.array()).asSlice(buf.arrayOffset(), buf.capacity());
     }
 
     private void writeEndOfStream() throws IOException {
@@ -435,8 +444,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 buf = allocHandle.allocate(alloc());
                 int writable = buf.writableBytes();
                 allocHandle.attemptedBytesRead(writable);
-                int n = connection.in.read(MemorySegment.ofBuffer(buf.internalNioBuffer(buf.writerIndex(), writable)),
-                        0, writable);
+                int n = buf.hasMemoryAddress() || buf.hasArray()
+                        ? connection.in.read(memoryOf(buf), buf.writerIndex(), writable)
+                        : connection.in.read(MemorySegment.ofBuffer(buf.internalNioBuffer(buf.writerIndex(), writable)),
+                                0, writable);
                 if (n <= 0) {
                     buf.release();
                     buf = null;

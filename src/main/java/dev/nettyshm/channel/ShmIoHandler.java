@@ -37,6 +37,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class ShmIoHandler implements IoHandler {
 
     private static final long SELECT_INTERVAL_NANOS = 100_000;
+    /**
+     * A yield that takes longer than this ran another thread: this loop shares its CPU, and spinning would only
+     * delay that thread — quite possibly the peer it waits for. A yield with nothing else to run returns in about a
+     * microsecond.
+     */
+    private static final long SHARED_CPU_YIELD_NANOS = 5_000;
 
     private final ThreadAwareExecutor executor;
     private final ShmIdlePolicy policy;
@@ -45,6 +51,8 @@ public final class ShmIoHandler implements IoHandler {
     private final AtomicBoolean sleeping = new AtomicBoolean();
     private long lastSelect;
     private int idleRuns;
+    /** The last yield ran another thread: skip spinning, yield at once. */
+    private boolean sharingCpu;
 
     private ShmIoHandler(ThreadAwareExecutor executor, ShmIdlePolicy policy) {
         this.executor = Objects.requireNonNull(executor, "executor");
@@ -86,13 +94,16 @@ public final class ShmIoHandler implements IoHandler {
             return selectNow(now);
         }
         idleRuns++;
-        if (idleRuns <= policy.spins()) {
+        int spins = sharingCpu ? 0 : policy.spins();
+        if (idleRuns <= spins) {
             Thread.onSpinWait();
             return now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0;
         }
-        if (idleRuns <= policy.spins() + policy.yields()) {
+        if (idleRuns <= spins + policy.yields()) {
             Thread.yield();
-            return selectNow(now);
+            long afterYield = System.nanoTime();
+            sharingCpu = afterYield - now > SHARED_CPU_YIELD_NANOS;
+            return afterYield - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(afterYield) : 0;
         }
         return sleep(context, now);
     }

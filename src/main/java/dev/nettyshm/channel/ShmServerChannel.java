@@ -92,23 +92,12 @@ public class ShmServerChannel extends AbstractServerChannel {
 
     @Override
     protected void doRegister(ChannelPromise promise) {
-        ((IoEventLoop) eventLoop()).register((ServerUnsafe) unsafe()).addListener(f -> {
-            if (f.isSuccess()) {
-                registration = (IoRegistration) f.getNow();
-                promise.setSuccess();
-            } else {
-                promise.setFailure(f.cause());
-            }
-        });
+        Registrations.register(eventLoop(), (ServerUnsafe) unsafe(), promise, r -> registration = r);
     }
 
     @Override
     protected void doDeregister() {
-        IoRegistration current = registration;
-        if (current != null) {
-            registration = null;
-            current.cancel();
-        }
+        registration = Registrations.cancel(registration);
     }
 
     @Override

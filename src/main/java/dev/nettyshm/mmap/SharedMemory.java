@@ -3,7 +3,6 @@ package dev.nettyshm.mmap;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.OpenOption;
-import java.nio.file.Path;
 import java.util.OptionalLong;
 
 /**

@@ -46,7 +46,7 @@ public final class BenchClient {
             } else {
                 address = Transport.parse(target);
             }
-            ChannelInboundHandlerAdapter handler = mode.equals("pingpong")
+            Measurement handler = mode.equals("pingpong")
                     ? new PingPong(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]))
                     : new Throughput(size, Integer.parseInt(args[5]));
             Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.channel).handler(handler)
@@ -56,7 +56,7 @@ public final class BenchClient {
                 bootstrap.option(ChannelOption.TCP_NODELAY, true);
             }
             Channel channel = bootstrap.connect(address).sync().channel();
-            String result = ((Measurement) handler).result().get(600, TimeUnit.SECONDS);
+            String result = handler.result.get(600, TimeUnit.SECONDS);
             channel.close().sync();
             if (localServer != null) {
                 localServer.close().sync();
@@ -70,17 +70,22 @@ public final class BenchClient {
         }
     }
 
-    private interface Measurement {
-        CompletableFuture<String> result();
+    /** A client handler that completes its result line, or fails it with the channel's first exception. */
+    private abstract static class Measurement extends ChannelInboundHandlerAdapter {
+        final CompletableFuture<String> result = new CompletableFuture<>();
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            result.completeExceptionally(cause);
+        }
     }
 
     /** One message in flight; times each round trip. */
-    private static final class PingPong extends ChannelInboundHandlerAdapter implements Measurement {
+    private static final class PingPong extends Measurement {
         private final int size;
         private final int warmup;
         private final int count;
         private final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
-        private final CompletableFuture<String> result = new CompletableFuture<>();
         private int round;
         private int received;
         private long sentAt;
@@ -89,11 +94,6 @@ public final class BenchClient {
             this.size = size;
             this.warmup = warmup;
             this.count = count;
-        }
-
-        @Override
-        public CompletableFuture<String> result() {
-            return result;
         }
 
         @Override
@@ -127,22 +127,16 @@ public final class BenchClient {
                 send(ctx);
             }
         }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            result.completeExceptionally(cause);
-        }
     }
 
     /**
      * Messages as fast as the channel takes them; the server answers once it has every byte. Every message is a
      * duplicate of one prepared buffer, so the allocator's cost for large buffers stays out of the transport's.
      */
-    private static final class Throughput extends ChannelInboundHandlerAdapter implements Measurement {
+    private static final class Throughput extends Measurement {
         private final ByteBuf payload;
         private final int size;
         private final int count;
-        private final CompletableFuture<String> result = new CompletableFuture<>();
         private int sent;
         private long start;
 
@@ -150,11 +144,6 @@ public final class BenchClient {
             this.payload = io.netty.buffer.Unpooled.directBuffer(size).writeZero(size);
             this.size = size;
             this.count = count;
-        }
-
-        @Override
-        public CompletableFuture<String> result() {
-            return result;
         }
 
         @Override
@@ -185,11 +174,6 @@ public final class BenchClient {
             payload.release();
             double seconds = (System.nanoTime() - start) / 1e9;
             result.complete((long) ((double) size * count / seconds) + " " + (long) (count / seconds));
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            result.completeExceptionally(cause);
         }
     }
 }
