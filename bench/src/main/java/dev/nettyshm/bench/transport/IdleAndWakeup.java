@@ -14,7 +14,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
@@ -29,6 +29,7 @@ public final class IdleAndWakeup {
 
     private static final Duration IDLE = Duration.ofSeconds(10);
     private static final int WAKEUPS = 250;
+    private static final int WARMUP = 20_000;
 
     private IdleAndWakeup() {
     }
@@ -46,7 +47,7 @@ public final class IdleAndWakeup {
             while (!(ready = lines.readLine()).startsWith("ready ")) {
                 // skip
             }
-            SynchronousQueue<Long> replies = new SynchronousQueue<>();
+            LinkedBlockingQueue<Long> replies = new LinkedBlockingQueue<>();
             Channel channel = new Bootstrap().group(group).channel(ShmChannel.class)
                     .handler(new ChannelInboundHandlerAdapter() {
                         private int received;
@@ -71,15 +72,20 @@ public final class IdleAndWakeup {
             double clientPercent = 100.0 * (cpuNanos(ProcessHandle.current()) - clientBefore) / IDLE.toNanos();
 
             Histogram wakeups = new Histogram(3_600_000_000_000L, 3);
-            for (int i = 0; i < WAKEUPS; i++) {
-                Thread.sleep(20);
+            for (int i = -WARMUP; i < WAKEUPS; i++) {
+                // Warm-up round trips go back to back, so that the JIT has compiled the path before it is timed.
+                if (i >= 0) {
+                    Thread.sleep(20);
+                }
                 long sent = System.nanoTime();
                 channel.writeAndFlush(channel.alloc().buffer(64).writeZero(64));
                 Long received = replies.poll(5, TimeUnit.SECONDS);
                 if (received == null) {
                     throw new IllegalStateException("no reply from the sleeping peer");
                 }
-                wakeups.recordValue(received - sent);
+                if (i >= 0) {
+                    wakeups.recordValue(received - sent);
+                }
             }
             channel.close().sync();
             System.out.printf("idle connected pair over %d s: server %.2f%% of a core, client %.2f%% (JVM total,"
