@@ -104,7 +104,12 @@ final class Connection implements AutoCloseable {
     /** Tells the peer, through shared memory, that this side is closed; then unmaps. */
     @Override
     public void close() throws IOException {
-        INT.setRelease(header, ownClosedOffset, 1);
-        segment.close();
+        try {
+            INT.setRelease(header, ownClosedOffset, 1);
+        } catch (InternalError truncatedByPeer) {
+            // The segment is gone under us; the socket's close tells the peer instead.
+        } finally {
+            segment.close();
+        }
     }
 }

@@ -729,6 +729,14 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
 
         @Override
+        public void faulted(InternalError cause) {
+            IOException truncated = new IOException(ShmChannel.this + ": touching the connection's shared memory"
+                    + " faulted; the peer cut the segment short", cause);
+            pipeline().fireExceptionCaught(truncated);
+            close(voidPromise());
+        }
+
+        @Override
         public void selected(int readyOps) {
             socketReady();
         }

@@ -26,6 +26,12 @@ interface ShmIoHandle extends IoHandle {
     /** Woken: withdraws the requests of {@link #prepareToSleep()}. */
     void cancelSleep();
 
+    /**
+     * Touching the handle's shared memory faulted — the peer cut the segment's file short — and the JVM raised
+     * {@code cause}: the handle closes, with an exception that says so, and the loop goes on with the others.
+     */
+    void faulted(InternalError cause);
+
     @Override
     default void handle(IoRegistration registration, io.netty.channel.IoEvent ioEvent) {
         // The handler calls poll() and the selection handlers directly; there are no IoEvents.

@@ -112,7 +112,14 @@ public final class ShmIoHandler implements IoHandler {
         int work = 0;
         // Index loop: a poll may close a channel, which deregisters it from this list later, never during the loop.
         for (int i = 0; i < handles.size(); i++) {
-            work += handles.get(i).poll();
+            ShmIoHandle handle = handles.get(i);
+            try {
+                work += handle.poll();
+            } catch (InternalError fault) {
+                // A peer truncated its segment under us: that connection ends, the loop and the others go on.
+                handle.faulted(fault);
+                work++;
+            }
         }
         return work;
     }

@@ -282,6 +282,12 @@ public class ShmServerChannel extends AbstractServerChannel {
         }
 
         @Override
+        public void faulted(InternalError cause) {
+            // A server channel maps no shared memory: a fault here is not a peer's doing.
+            throw cause;
+        }
+
+        @Override
         public void close() {
             close(voidPromise());
         }

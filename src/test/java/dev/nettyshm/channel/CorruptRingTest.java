@@ -1,6 +1,7 @@
 package dev.nettyshm.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.nettyshm.ring.RingCorruptedException;
 import dev.nettyshm.ring.RingDescriptor;
@@ -12,8 +13,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +27,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A peer writes impossible values into a live connection's rings: that connection closes, named; others go on. */
+/**
+ * A peer writes impossible values into a live connection's rings, or cuts its segment short: that connection closes
+ * with an exception that names the trouble, and the others on the same loops go on.
+ */
 class CorruptRingTest {
 
     private static final int CAPACITY = ShmChannelConfig.DEFAULT_RING_CAPACITY;
@@ -117,6 +126,34 @@ class CorruptRingTest {
         victim.channel().closeFuture().await(5, TimeUnit.SECONDS);
         assertThat(victim.channel().isOpen()).as("the server closed the connection; the client saw it").isFalse();
         assertStillEchoes(bystander);
+    }
+
+    @Test
+    void shouldCloseTheConnectionWhoseSegmentThePeerTruncates() throws Exception {
+        Client victim = connect();
+        Client bystander = connect();
+        Path mapping = mappingOf(victim.channel().localAddress().name());
+        assumeTrue(mapping != null && Files.isWritable(mapping),
+                "truncating an unlinked segment goes through /proc/self/map_files, which needs root");
+        try (FileChannel file = FileChannel.open(mapping, StandardOpenOption.WRITE)) {
+            file.truncate(0);
+        }
+
+        assertThat(victim.error().get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class)
+                .hasMessageContaining("cut the segment short");
+        victim.channel().closeFuture().await(5, TimeUnit.SECONDS);
+        assertThat(victim.channel().isOpen()).isFalse();
+        assertStillEchoes(bystander);
+    }
+
+    /** The {@code /proc/self/map_files} entry of the mapping of a (deleted) segment, or {@code null}. */
+    private static Path mappingOf(String segmentName) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            if (line.contains("/" + segmentName + " ")) {
+                return Path.of("/proc/self/map_files", line.substring(0, line.indexOf(' ')));
+            }
+        }
+        return null;
     }
 
     private static void assertStillEchoes(Client client) throws Exception {
