@@ -49,6 +49,8 @@ public final class ShmIoHandler implements IoHandler {
     private final Selector selector;
     private final List<ShmIoHandle> handles = new ArrayList<>();
     private final AtomicBoolean sleeping = new AtomicBoolean();
+    /** {@link #wakeup()} cut the last sleep short: a task came, and an answer to it may follow soon. */
+    private volatile boolean wokenUp;
     private long lastSelect;
     private int idleRuns;
     /** The last yield ran another thread: skip spinning, yield at once. */
@@ -151,9 +153,12 @@ public final class ShmIoHandler implements IoHandler {
             cancelSleep(prepared);
         }
         lastSelect = System.nanoTime();
-        if (selected > 0) {
+        if (selected > 0 || wokenUp) {
+            // Something happened: stay awake a while for what follows (the reply to a write, say) rather than
+            // sleeping at once and paying another wake-up. A sleep that merely timed out goes back to sleep.
             idleRuns = 0;
         }
+        wokenUp = false;
         return processSelected();
     }
 
@@ -194,6 +199,7 @@ public final class ShmIoHandler implements IoHandler {
     @Override
     public void wakeup() {
         if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+            wokenUp = true;
             selector.wakeup();
         }
     }
