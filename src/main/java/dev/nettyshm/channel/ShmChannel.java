@@ -374,6 +374,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
      * The memory of a buffer that has one contiguous region, indexed as the buffer is. Direct memory is reached by
      * its address, which needs the native access the library asks for.
      */
+    @SuppressWarnings("restricted") // the address and capacity come from Netty's own buffer
     private static MemorySegment memoryOf(ByteBuf buf) {
         if (buf.hasMemoryAddress()) {
             return MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(buf.capacity());
