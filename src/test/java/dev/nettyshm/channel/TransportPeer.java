@@ -1,5 +1,6 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.examples.EchoServer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -26,7 +27,7 @@ public final class TransportPeer {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
         try {
             ChannelInboundHandlerAdapter handler = switch (args[0]) {
-                case "echo-server" -> new Echo();
+                case "echo-server" -> new EchoServer.Echo();
                 case "stream-server" -> new Stream();
                 default -> throw new IllegalArgumentException("unknown command " + args[0]);
             };
@@ -40,19 +41,6 @@ public final class TransportPeer {
             server.close().sync();
         } finally {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
-        }
-    }
-
-    @io.netty.channel.ChannelHandler.Sharable
-    private static final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.write(msg);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
         }
     }
 

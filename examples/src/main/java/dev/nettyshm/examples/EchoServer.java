@@ -28,8 +28,9 @@ public final class EchoServer {
     private EchoServer() {
     }
 
+    /** Writes back every byte it reads, flushing once per read batch; one instance serves every connection. */
     @ChannelHandler.Sharable
-    static final class Echo extends ChannelInboundHandlerAdapter {
+    public static final class Echo extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ctx.write(msg);
