@@ -1,5 +1,6 @@
 package dev.nettyshm.bench.transport;
 
+import dev.nettyshm.channel.ShmChannelOption;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -17,7 +18,7 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The client side of a measurement: {@code BenchClient TRANSPORT CPU ADDRESS pingpong SIZE WARMUP COUNT} prints
- * {@code result p50 p99 p999} in nanoseconds (HdrHistogram); {@code … throughput SIZE COUNT} prints
+ * {@code result p50 p99 p999} in nanoseconds (HdrHistogram); {@code … throughput SIZE COUNT FLUSHEVERY} prints
  * {@code result bytesPerSecond messagesPerSecond}. The event loop is pinned to CPU. For {@code LOCAL} the address
  * is {@code -SERVERCPU}: the server runs in this JVM on its own event loop, pinned to SERVERCPU.
  */
@@ -48,12 +49,16 @@ public final class BenchClient {
             }
             Measurement handler = mode.equals("pingpong")
                     ? new PingPong(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]))
-                    : new Throughput(size, Integer.parseInt(args[5]));
+                    : new Throughput(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]));
             Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.channel).handler(handler)
                     // Room for several of the largest messages, so writability does not flip on every one.
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 2 << 20));
             if (transport == Transport.NIO_TCP || transport == Transport.EPOLL_TCP) {
                 bootstrap.option(ChannelOption.TCP_NODELAY, true);
+            }
+            Integer ringCapacity = Integer.getInteger("bench.ringCapacity");
+            if (transport == Transport.SHM && ringCapacity != null) {
+                bootstrap.option(ShmChannelOption.RING_CAPACITY, ringCapacity);
             }
             Channel channel = bootstrap.connect(address).sync().channel();
             String result = handler.result.get(600, TimeUnit.SECONDS);
@@ -130,26 +135,37 @@ public final class BenchClient {
     }
 
     /**
-     * Messages as fast as the channel takes them; the server answers once it has every byte. Every message is a
-     * duplicate of one prepared buffer, so the allocator's cost for large buffers stays out of the transport's.
+     * Messages as fast as the channel takes them, flushed every {@code flushEvery}; the server answers once it has
+     * every byte. A warm-up phase of the same length runs first, so that the measured one meets compiled code.
+     * Every message is a duplicate of one prepared buffer, so the allocator's cost for large buffers stays out of the
+     * transport's.
      */
     private static final class Throughput extends Measurement {
         private final ByteBuf payload;
         private final int size;
         private final int count;
+        private final int flushEvery;
+        private boolean warm;
         private int sent;
         private long start;
 
-        Throughput(int size, int count) {
+        Throughput(int size, int count, int flushEvery) {
             this.payload = io.netty.buffer.Unpooled.directBuffer(size).writeZero(size);
             this.size = size;
             this.count = count;
+            this.flushEvery = flushEvery;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            ctx.write(ctx.alloc().buffer(1).writeByte('T'));
+            startPhase(ctx);
+        }
+
+        private void startPhase(ChannelHandlerContext ctx) {
+            sent = 0;
             start = System.nanoTime();
-            ctx.write(ctx.alloc().buffer(9).writeByte('T').writeLong((long) size * count));
+            ctx.write(ctx.alloc().buffer(8).writeLong((long) size * count));
             sendWhileWritable(ctx);
         }
 
@@ -161,7 +177,7 @@ public final class BenchClient {
         private void sendWhileWritable(ChannelHandlerContext ctx) {
             while (sent < count && ctx.channel().isWritable()) {
                 ctx.write(payload.retainedDuplicate());
-                if (++sent % 64 == 0) {
+                if (++sent % flushEvery == 0) {
                     ctx.flush();
                 }
             }
@@ -171,6 +187,11 @@ public final class BenchClient {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ((ByteBuf) msg).release();
+            if (!warm) {
+                warm = true;
+                startPhase(ctx);
+                return;
+            }
             payload.release();
             double seconds = (System.nanoTime() - start) / 1e9;
             result.complete((long) ((double) size * count / seconds) + " " + (long) (count / seconds));

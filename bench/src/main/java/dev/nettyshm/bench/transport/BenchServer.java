@@ -14,7 +14,10 @@ import java.util.UUID;
  * The server side of a measurement, in its own JVM: {@code BenchServer TRANSPORT CPU}, its event loop pinned to
  * CPU. Prints {@code ready ADDRESS}
  * and serves until its input closes. A connection's first byte picks its mode: {@code P} echoes every byte
- * (ping-pong); {@code T} reads an 8-byte total, swallows that many bytes and answers one byte (throughput).
+ * (ping-pong); {@code T} reads an 8-byte total, swallows that many bytes and answers one byte, then reads the next
+ * total (throughput: a warm-up phase, then the measured one); {@code W} reads 8-byte {@link System#nanoTime()}
+ * stamps and answers each with the nanoseconds it took to arrive (wake-up latency: the clock is the machine's
+ * monotonic one, shared by its processes).
  */
 public final class BenchServer {
 
@@ -50,7 +53,7 @@ public final class BenchServer {
     /** One connection's server side; see the class comment for the protocol. */
     private static final class Serve extends ChannelInboundHandlerAdapter {
         private char mode;
-        private long remaining = -1;
+        private long remaining;
         private int headerBytes;
         private long total;
 
@@ -64,17 +67,41 @@ public final class BenchServer {
                 ctx.write(buf);
                 return;
             }
-            while (headerBytes < 8 && buf.isReadable()) {
-                total = total << 8 | buf.readUnsignedByte();
-                if (++headerBytes == 8) {
-                    remaining = total;
+            if (mode == 'W') {
+                answerStamps(ctx, buf);
+                return;
+            }
+            while (buf.isReadable()) {
+                if (headerBytes < 8) {
+                    total = total << 8 | buf.readUnsignedByte();
+                    if (++headerBytes == 8) {
+                        remaining = total;
+                    }
+                    continue;
+                }
+                int n = (int) Math.min(remaining, buf.readableBytes());
+                buf.skipBytes(n);
+                remaining -= n;
+                if (remaining == 0) {
+                    ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('!'));
+                    headerBytes = 0;
+                    total = 0;
                 }
             }
-            remaining -= buf.readableBytes();
             buf.release();
-            if (remaining == 0) {
-                ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('!'));
+        }
+
+        private void answerStamps(ChannelHandlerContext ctx, ByteBuf buf) {
+            long now = System.nanoTime();
+            while (buf.isReadable()) {
+                total = total << 8 | buf.readUnsignedByte();
+                if (++headerBytes == 8) {
+                    ctx.write(ctx.alloc().buffer(8).writeLong(now - total));
+                    headerBytes = 0;
+                    total = 0;
+                }
             }
+            buf.release();
         }
 
         @Override
