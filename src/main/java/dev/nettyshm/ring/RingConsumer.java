@@ -4,6 +4,7 @@ import static dev.nettyshm.ring.RingDescriptor.CONSUMER_WAITING_OFFSET;
 import static dev.nettyshm.ring.RingDescriptor.DATA;
 import static dev.nettyshm.ring.RingDescriptor.END_OF_STREAM;
 import static dev.nettyshm.ring.RingDescriptor.HEAD_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.MESSAGE;
 import static dev.nettyshm.ring.RingDescriptor.PADDING;
 import static dev.nettyshm.ring.RingDescriptor.PRODUCER_WAITING_OFFSET;
 import static dev.nettyshm.ring.RingDescriptor.RECORD_HEADER_LENGTH;
@@ -17,7 +18,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The reading end of a ring ({@link RingDescriptor}), as a byte stream: {@link #read} copies stream bytes out,
- * across and within records, and frees what it consumed with one release store per call.
+ * across and within records, and frees what it consumed with one release store per call. It stops before a
+ * {@link RingDescriptor#MESSAGE} record, which {@link #readMessage} takes whole.
  *
  * <p>Not thread-safe: one thread reads. Every position, length and type read from shared memory is checked
  * before use; an impossible one throws {@link RingCorruptedException}, and no access leaves the ring's memory.
@@ -38,10 +40,10 @@ public final class RingConsumer extends Ring {
     }
 
     /**
-     * Copies up to {@code maxLength} stream bytes into {@code dst} from {@code offset}.
+     * Copies up to {@code maxLength} stream bytes into {@code dst} from {@code offset}, stopping before a message.
      *
-     * @return the number copied; 0 if none are available; -1 at the end of the stream once every byte before it
-     *         was read
+     * @return the number copied; 0 if none are available or a message is next; -1 at the end of the stream once
+     *         every byte before it was read
      * @throws RingCorruptedException if the producer wrote something impossible
      */
     public int read(MemorySegment dst, long offset, int maxLength) throws RingCorruptedException {
@@ -74,6 +76,8 @@ public final class RingConsumer extends Ring {
                 endOfStream = true;
                 head += record;
                 break;
+            } else if (type == MESSAGE) {
+                break;
             }
             consumedOfRecord = 0;
             head += record;
@@ -82,6 +86,45 @@ public final class RingConsumer extends Ring {
             LONG.setRelease(header, HEAD_OFFSET, head);
         }
         return total == 0 && endOfStream ? -1 : total;
+    }
+
+    /**
+     * If the next record is a {@link RingDescriptor#MESSAGE}, copies it into {@code dst} from {@code offset}, which
+     * has room for {@link RingDescriptor#MAX_MESSAGE_LENGTH} bytes, and consumes it. Padding before it is skipped.
+     *
+     * @return the message's length; -1 if the next record is not a message or there is none
+     * @throws RingCorruptedException if the producer wrote something impossible
+     */
+    public int readMessage(MemorySegment dst, long offset) throws RingCorruptedException {
+        if (endOfStream || consumedOfRecord != 0) {
+            return -1;
+        }
+        long start = head;
+        int length = -1;
+        for (;;) {
+            long tail = head == tailCache ? readTail() : tailCache;
+            if (head == tail) {
+                break;
+            }
+            int index = (int) (head & mask);
+            int recordLength = data.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
+            int type = data.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
+            int record = checkRecord(index, recordLength, type, tail);
+            if (type == PADDING) {
+                head += record;
+                continue;
+            }
+            if (type == MESSAGE) {
+                MemorySegment.copy(data, index + RECORD_HEADER_LENGTH, dst, offset, recordLength);
+                head += record;
+                length = recordLength;
+            }
+            break;
+        }
+        if (head != start) {
+            LONG.setRelease(header, HEAD_OFFSET, head);
+        }
+        return length;
     }
 
     /**
@@ -102,7 +145,7 @@ public final class RingConsumer extends Ring {
             int length = data.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
             int type = data.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
             int record = checkRecord(index, length, type, tail);
-            if (type == DATA && length > 0) {
+            if (type == MESSAGE || type == DATA && length > 0) {
                 break;
             }
             head += record;
@@ -195,6 +238,11 @@ public final class RingConsumer extends Ring {
             case END_OF_STREAM -> {
                 if (length != 0) {
                     throw corrupt("end-of-stream record of length " + length, index);
+                }
+            }
+            case MESSAGE -> {
+                if (length == 0 || length > RingDescriptor.MAX_MESSAGE_LENGTH || consumedOfRecord != 0) {
+                    throw corrupt("message record of length " + length, index);
                 }
             }
             default -> throw corrupt("record type " + type, index);

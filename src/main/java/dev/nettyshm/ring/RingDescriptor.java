@@ -29,7 +29,9 @@ package dev.nettyshm.ring;
  * </pre>
  *
  * A {@link #PADDING} record fills the space before the end of the data when the next record does not fit there;
- * {@link #END_OF_STREAM} says the producer will write no more.
+ * {@link #END_OF_STREAM} says the producer will write no more. A {@link #MESSAGE} record is not part of the byte
+ * stream: it is handed to the layer above whole, in its place between the stream's bytes (the transport sends
+ * descriptors of shared buffers in them).
  */
 public final class RingDescriptor {
 
@@ -59,6 +61,10 @@ public final class RingDescriptor {
     public static final int PADDING = 2;
     /** Record type: the producer shut its output; nothing follows. */
     public static final int END_OF_STREAM = 3;
+    /** Record type: a message for the layer above, delivered whole and never as stream bytes. */
+    public static final int MESSAGE = 4;
+    /** Largest payload of a {@link #MESSAGE} record. */
+    public static final int MAX_MESSAGE_LENGTH = 256;
 
     /** Smallest capacity: a page. */
     public static final int MIN_CAPACITY = 4096;

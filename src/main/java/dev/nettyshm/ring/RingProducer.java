@@ -4,6 +4,7 @@ import static dev.nettyshm.ring.RingDescriptor.CONSUMER_WAITING_OFFSET;
 import static dev.nettyshm.ring.RingDescriptor.DATA;
 import static dev.nettyshm.ring.RingDescriptor.END_OF_STREAM;
 import static dev.nettyshm.ring.RingDescriptor.HEAD_OFFSET;
+import static dev.nettyshm.ring.RingDescriptor.MESSAGE;
 import static dev.nettyshm.ring.RingDescriptor.PADDING;
 import static dev.nettyshm.ring.RingDescriptor.PRODUCER_WAITING_OFFSET;
 import static dev.nettyshm.ring.RingDescriptor.RECORD_HEADER_LENGTH;
@@ -79,6 +80,42 @@ public final class RingProducer extends Ring {
         putHeader(index, payload, DATA);
         tail += RingDescriptor.recordLength(payload);
         return payload;
+    }
+
+    /**
+     * Writes {@code length} bytes of {@code src} from {@code offset} as one {@link RingDescriptor#MESSAGE} record:
+     * all of them or nothing.
+     *
+     * @return whether it was written; {@code false} when the ring has no room for it now
+     * @throws IllegalArgumentException if {@code length} is not in [1, {@value RingDescriptor#MAX_MESSAGE_LENGTH}]
+     * @throws RingCorruptedException   if the consumer's position in shared memory is impossible
+     * @throws IllegalStateException    after {@link #offerEndOfStream()}
+     */
+    public boolean offerMessage(MemorySegment src, long offset, int length) throws RingCorruptedException {
+        if (ended) {
+            throw new IllegalStateException(name + ": end of stream already written");
+        }
+        if (length <= 0 || length > RingDescriptor.MAX_MESSAGE_LENGTH) {
+            throw new IllegalArgumentException(name + ": message length " + length + " is outside [1, "
+                    + RingDescriptor.MAX_MESSAGE_LENGTH + "]");
+        }
+        int record = RingDescriptor.recordLength(length);
+        int index = (int) (tail & mask);
+        int toEnd = capacity - index;
+        if (toEnd < record) {
+            if (free(toEnd + record) < 0) {
+                return false;
+            }
+            putHeader(index, toEnd - RECORD_HEADER_LENGTH, PADDING);
+            tail += toEnd;
+            index = 0;
+        } else if (free(record) < 0) {
+            return false;
+        }
+        MemorySegment.copy(src, offset, data, index + RECORD_HEADER_LENGTH, length);
+        putHeader(index, length, MESSAGE);
+        tail += record;
+        return true;
     }
 
     /**

@@ -133,4 +133,48 @@ class RingTest {
         assertThatThrownBy(() -> RingDescriptor.checkCapacity(5000)).hasMessageContaining("not a power of two");
         assertThatThrownBy(() -> RingDescriptor.checkCapacity(1024)).hasMessageContaining("outside");
     }
+
+    @Test
+    void shouldDeliverAMessageWholeInItsPlaceBetweenStreamBytes() throws Exception {
+        producer.offer(bytes(10, 1), 0, 10);
+        assertThat(producer.offerMessage(bytes(16, 100), 0, 16)).isTrue();
+        producer.offer(bytes(5, 50), 0, 5);
+        producer.publish();
+        MemorySegment message = MemorySegment.ofArray(new byte[RingDescriptor.MAX_MESSAGE_LENGTH]);
+        assertThat(consumer.readMessage(message, 0)).as("stream bytes come first").isEqualTo(-1);
+        assertThat(readAll(100)).as("the stream stops before the message").hasSize(10);
+        assertThat(readAll(100)).isEmpty();
+        assertThat(consumer.isEmpty()).isFalse();
+        assertThat(consumer.readMessage(message, 0)).isEqualTo(16);
+        assertThat(message.asSlice(0, 16).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(
+                bytes(16, 100).toArray(ValueLayout.JAVA_BYTE));
+        assertThat(readAll(100)).hasSize(5);
+        assertThat(consumer.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldWrapAMessageThatDoesNotFitBeforeTheEndWithPadding() throws Exception {
+        int first = CAPACITY - RingDescriptor.RECORD_HEADER_LENGTH - 16;
+        producer.offer(bytes(first, 0), 0, first);
+        producer.publish();
+        assertThat(readAll(CAPACITY)).hasSize(first);
+        assertThat(producer.offerMessage(bytes(40, 7), 0, 40)).isTrue();
+        producer.publish();
+        MemorySegment message = MemorySegment.ofArray(new byte[RingDescriptor.MAX_MESSAGE_LENGTH]);
+        assertThat(consumer.readMessage(message, 0)).isEqualTo(40);
+        assertThat(message.get(ValueLayout.JAVA_BYTE, 39)).isEqualTo((byte) 46);
+        assertThat(consumer.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldRefuseAMessageWhenTheRingHasNoRoomForAllOfIt() throws Exception {
+        int fill = CAPACITY - 2 * RingDescriptor.RECORD_HEADER_LENGTH;
+        assertThat(producer.offer(bytes(fill, 0), 0, fill)).isEqualTo(fill);
+        assertThat(producer.offerMessage(bytes(16, 0), 0, 16)).isFalse();
+        producer.publish();
+        readAll(CAPACITY);
+        assertThat(producer.offerMessage(bytes(16, 0), 0, 16)).isTrue();
+        assertThatThrownBy(() -> producer.offerMessage(bytes(300, 0), 0, 300))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("message length 300");
+    }
 }
