@@ -36,14 +36,16 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
     }
 
     static Result run(EventLoopGroup group, ShmAddress address, int count, int size) throws Exception {
+        return start(group, address, count, size).get(120, TimeUnit.SECONDS);
+    }
+
+    /** Connects and starts sending; the result completes once every echo is checked, and the channel is closed. */
+    static CompletableFuture<Result> start(EventLoopGroup group, ShmAddress address, int count, int size)
+            throws InterruptedException {
         EchoClient handler = new EchoClient(count, size);
         Channel channel = new Bootstrap().group(group).channel(ShmChannel.class).handler(handler)
                 .connect(address).sync().channel();
-        try {
-            return handler.done.get(120, TimeUnit.SECONDS);
-        } finally {
-            channel.close().sync();
-        }
+        return handler.done.whenComplete((result, failure) -> channel.close());
     }
 
     static byte pattern(long message, long index) {

@@ -16,6 +16,8 @@ import java.net.BindException;
 import java.net.ConnectException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +78,30 @@ class ShmChannelTest {
         client.close().sync();
         server.close().sync();
         assertThat(Files.exists(Path.of("/dev/shm/nettyshm-" + address.name() + ".sock"))).isFalse();
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            assertThat(files.map(Path::toString).filter(f -> f.contains(address.name()))).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldServeManyConnectionsOnOneLoopOnEachSide() throws Exception {
+        EventLoopGroup serverLoop = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
+        EventLoopGroup clientLoop = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
+        try {
+            Channel server = new ServerBootstrap().group(serverLoop).channel(ShmServerChannel.class)
+                    .childHandler(new dev.nettyshm.examples.EchoServer.Echo()).bind(address).sync().channel();
+            List<CompletableFuture<EchoClient.Result>> clients = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                clients.add(EchoClient.start(clientLoop, address, 2_000, 1 + 131 * i % 2000));
+            }
+            for (CompletableFuture<EchoClient.Result> client : clients) {
+                assertThat(client.get(60, TimeUnit.SECONDS).mismatches()).isZero();
+            }
+            server.close().sync();
+        } finally {
+            clientLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            serverLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
         try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
             assertThat(files.map(Path::toString).filter(f -> f.contains(address.name()))).isEmpty();
         }

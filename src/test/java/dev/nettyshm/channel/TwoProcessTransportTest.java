@@ -24,7 +24,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The transport between two JVMs: bulk echo, a peer killed with SIGKILL, a crashed server replaced. */
+/**
+ * The transport between two JVMs, each with one event loop: bulk echo, many connections at once, a peer killed with
+ * SIGKILL, a crashed server replaced.
+ */
 class TwoProcessTransportTest {
 
     private static final Path SHM = Path.of("/dev/shm");
@@ -62,6 +65,26 @@ class TwoProcessTransportTest {
             assertThat(server.waitFor(30)).isZero();
         }
         assertThat(shmFiles(name)).as("a clean exit leaves nothing").isEmpty();
+    }
+
+    @Test
+    void shouldServeManyConnectionsOnOneEventLoopOnEachSide() throws Exception {
+        ChildJvm server = startServer("echo-server");
+        try {
+            List<CompletableFuture<EchoClient.Result>> clients = new java.util.ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                clients.add(EchoClient.start(group, address, 5_000, 1 + 97 * i % 3000));
+            }
+            for (CompletableFuture<EchoClient.Result> client : clients) {
+                EchoClient.Result result = client.get(120, TimeUnit.SECONDS);
+                assertThat(result.messages()).isEqualTo(5_000);
+                assertThat(result.mismatches()).isZero();
+            }
+        } finally {
+            server.closeInput();
+            assertThat(server.waitFor(30)).isZero();
+        }
+        assertThat(shmFiles(name)).isEmpty();
     }
 
     @Test
