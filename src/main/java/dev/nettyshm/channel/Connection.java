@@ -1,5 +1,8 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.buffer.MappingLease;
+import dev.nettyshm.buffer.PoolLayout;
+import dev.nettyshm.buffer.ShmPool;
 import dev.nettyshm.mmap.MapOption;
 import dev.nettyshm.mmap.SharedMemory;
 import dev.nettyshm.mmap.SharedMemoryDirectory;
@@ -11,20 +14,30 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
-/** A connection's mapped segment and this side's two ring ends. Confined to the channel's event loop. */
+/**
+ * A connection's mapped segment and this side's ends of it: the two rings, and the two buffer pools (none if the
+ * pool size is 0). Confined to the channel's event loop, but for the pools. The mapping lives until the connection
+ * is closed and every pooled buffer over it is released ({@link MappingLease}).
+ */
 final class Connection implements AutoCloseable {
 
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private final SharedMemory segment;
+    private final MappingLease lease;
     private final MemorySegment header;
     private final long ownClosedOffset;
     private final long peerClosedOffset;
     final RingProducer out;
     final RingConsumer in;
+    /** Where this side's outgoing buffers live; {@code null} without pools. */
+    final ShmPool outPool;
+    /** Where the peer's outgoing buffers live, read through their descriptors; {@code null} without pools. */
+    final ShmPool inPool;
 
-    private Connection(SharedMemory segment, int capacity, boolean client) throws IOException {
+    private Connection(SharedMemory segment, int capacity, int poolSize, boolean client) throws IOException {
         this.segment = segment;
+        this.lease = new MappingLease(segment);
         MemorySegment memory = segment.segment();
         this.header = memory.asSlice(0, ConnectionLayout.HEADER_LENGTH);
         this.ownClosedOffset = client ? ConnectionLayout.CLIENT_CLOSED_OFFSET : ConnectionLayout.SERVER_CLOSED_OFFSET;
@@ -35,19 +48,33 @@ final class Connection implements AutoCloseable {
         String name = segment.name();
         this.out = new RingProducer(client ? toServer : toClient, capacity, name + " (out)");
         this.in = new RingConsumer(client ? toClient : toServer, capacity, name + " (in)");
+        if (poolSize == 0) {
+            this.outPool = null;
+            this.inPool = null;
+        } else {
+            long poolLength = ConnectionLayout.poolLength(poolSize);
+            ShmPool clientPool = new ShmPool(memory.asSlice(ConnectionLayout.clientPoolOffset(capacity), poolLength),
+                    poolSize, name + " (client pool)", lease);
+            ShmPool serverPool = new ShmPool(memory.asSlice(ConnectionLayout.serverPoolOffset(capacity, poolSize),
+                    poolLength), poolSize, name + " (server pool)", lease);
+            this.outPool = client ? clientPool : serverPool;
+            this.inPool = client ? serverPool : clientPool;
+        }
     }
 
     /** The client's side: creates a segment under a generated name and writes its header. */
-    static Connection create(SharedMemoryDirectory directory, int capacity) throws IOException {
-        SharedMemory segment = directory.create(ConnectionLayout.segmentLength(capacity), MapOption.UNLINK_ON_CLOSE);
+    static Connection create(SharedMemoryDirectory directory, int capacity, int poolSize) throws IOException {
+        SharedMemory segment = directory.create(ConnectionLayout.segmentLength(capacity, poolSize),
+                MapOption.UNLINK_ON_CLOSE);
         try {
             MemorySegment memory = segment.segment();
             memory.set(ValueLayout.JAVA_INT, ConnectionLayout.VERSION_OFFSET, ConnectionLayout.VERSION);
             memory.set(ValueLayout.JAVA_INT, ConnectionLayout.CAPACITY_OFFSET, capacity);
+            memory.set(ValueLayout.JAVA_INT, ConnectionLayout.POOL_SIZE_OFFSET, poolSize);
             memory.set(ValueLayout.JAVA_LONG, ConnectionLayout.CLIENT_PID_OFFSET, ProcessHandle.current().pid());
             // Magic last: a segment with the magic is whole.
             memory.set(ValueLayout.JAVA_LONG, ConnectionLayout.MAGIC_OFFSET, ConnectionLayout.MAGIC);
-            return new Connection(segment, capacity, true);
+            return new Connection(segment, capacity, poolSize, true);
         } catch (IOException | RuntimeException e) {
             segment.close();
             throw e;
@@ -55,27 +82,32 @@ final class Connection implements AutoCloseable {
     }
 
     /**
-     * The server's side: maps the segment the client named, checks its header against the capacity the client
+     * The server's side: maps the segment the client named, checks its header against the sizes the client
      * announced, and removes its name — both sides have it mapped now.
      */
-    static Connection open(SharedMemoryDirectory directory, String name, int capacity) throws IOException {
+    static Connection open(SharedMemoryDirectory directory, String name, int capacity, int poolSize)
+            throws IOException {
         RingDescriptor.checkCapacity(capacity);
+        if (poolSize != 0) {
+            PoolLayout.checkPoolSize(poolSize);
+        }
         SharedMemory segment = directory.open(name);
         try {
             segment.unlink();
             MemorySegment memory = segment.segment();
-            long expected = ConnectionLayout.segmentLength(capacity);
+            long expected = ConnectionLayout.segmentLength(capacity, poolSize);
             if (memory.byteSize() != expected) {
                 throw new HandshakeException("segment " + name + " is " + memory.byteSize() + " bytes, a connection"
-                        + " of ring capacity " + capacity + " needs " + expected);
+                        + " of ring capacity " + capacity + " and pool size " + poolSize + " needs " + expected);
             }
             if (memory.get(ValueLayout.JAVA_LONG, ConnectionLayout.MAGIC_OFFSET) != ConnectionLayout.MAGIC
                     || memory.get(ValueLayout.JAVA_INT, ConnectionLayout.VERSION_OFFSET) != ConnectionLayout.VERSION
-                    || memory.get(ValueLayout.JAVA_INT, ConnectionLayout.CAPACITY_OFFSET) != capacity) {
+                    || memory.get(ValueLayout.JAVA_INT, ConnectionLayout.CAPACITY_OFFSET) != capacity
+                    || memory.get(ValueLayout.JAVA_INT, ConnectionLayout.POOL_SIZE_OFFSET) != poolSize) {
                 throw new HandshakeException("segment " + name + " has no valid connection header");
             }
             memory.set(ValueLayout.JAVA_LONG, ConnectionLayout.SERVER_PID_OFFSET, ProcessHandle.current().pid());
-            return new Connection(segment, capacity, false);
+            return new Connection(segment, capacity, poolSize, false);
         } catch (IOException | RuntimeException e) {
             segment.close();
             throw e;
@@ -101,15 +133,18 @@ final class Connection implements AutoCloseable {
         return (int) INT.getAcquire(header, peerClosedOffset) != 0;
     }
 
-    /** Tells the peer, through shared memory, that this side is closed; then unmaps. */
+    /**
+     * Tells the peer, through shared memory, that this side is closed; then gives up the connection's hold on the
+     * mapping, which is unmapped once no pooled buffer points into it any more.
+     */
     @Override
-    public void close() throws IOException {
+    public void close() {
         try {
             INT.setRelease(header, ownClosedOffset, 1);
         } catch (InternalError truncatedByPeer) {
             // The segment is gone under us; the socket's close tells the peer instead.
         } finally {
-            segment.close();
+            lease.release();
         }
     }
 }

@@ -1,26 +1,29 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.buffer.PoolLayout;
 import dev.nettyshm.ring.RingDescriptor;
 
 /**
- * The memory layout of a connection's segment: a header, then one ring per direction.
+ * The memory layout of a connection's segment: a header, one ring per direction, then — unless the pool size is
+ * 0 — one buffer pool per direction, which the sending side allocates from.
  *
  * <pre>
- *  0                       128                          128 + R                      128 + 2R
- *  +-----------------------+----------------------------+----------------------------+
- *  | header                | ring: client to server     | ring: server to client     |
- *  | MAGIC     long   @0   | R = RingDescriptor         | R bytes                    |
- *  | VERSION   int    @8   |     .ringLength(capacity)  |                            |
- *  | CAPACITY  int    @12  |                            |                            |
- *  | CLIENT_PID long  @16  |                            |                            |
- *  | SERVER_PID long  @24  |                            |                            |
- *  | CLIENT_CLOSED int @32 |                            |                            |
- *  | SERVER_CLOSED int @36 |                            |                            |
- *  +-----------------------+----------------------------+----------------------------+
+ *  0                       128                      128 + R                128 + 2R           128 + 2R + B
+ *  +-----------------------+------------------------+----------------------+------------------+------------------+
+ *  | header                | ring: client to server | ring: server to      | pool: client to  | pool: server to  |
+ *  | MAGIC      long  @0   | R = RingDescriptor     | client, R bytes      | server           | client, B bytes  |
+ *  | VERSION    int   @8   |   .ringLength(capacity)|                      | B = PoolLayout   |                  |
+ *  | CAPACITY   int   @12  |                        |                      |   .poolLength(   |                  |
+ *  | CLIENT_PID long  @16  |                        |                      |   poolSize)      |                  |
+ *  | SERVER_PID long  @24  |                        |                      |                  |                  |
+ *  | CLIENT_CLOSED int @32 |                        |                      |                  |                  |
+ *  | SERVER_CLOSED int @36 |                        |                      |                  |                  |
+ *  | POOL_SIZE  int   @40  |                        |                      |                  |                  |
+ *  +-----------------------+------------------------+----------------------+------------------+------------------+
  * </pre>
  *
  * The client creates the segment and writes the header; the server checks it, writes its pid, and each side then
- * keeps the capacity it checked in a final field: nothing in the header but the closed flags is read again. A side
+ * keeps the sizes it checked in final fields: nothing in the header but the closed flags is read again. A side
  * sets its closed flag when it closes, before closing its socket, so that the other side's next write fails at
  * once, without a system call; a side that crashes sets nothing, and the socket tells.
  */
@@ -28,7 +31,7 @@ final class ConnectionLayout {
 
     /** "NSHMCONN" in ASCII. */
     static final long MAGIC = 0x4E53484D434F4E4EL;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 8;
@@ -37,13 +40,26 @@ final class ConnectionLayout {
     static final int SERVER_PID_OFFSET = 24;
     static final int CLIENT_CLOSED_OFFSET = 32;
     static final int SERVER_CLOSED_OFFSET = 36;
+    static final int POOL_SIZE_OFFSET = 40;
     static final int HEADER_LENGTH = 128;
 
     private ConnectionLayout() {
     }
 
-    static long segmentLength(int capacity) {
+    static long segmentLength(int capacity, int poolSize) {
+        return clientPoolOffset(capacity) + 2 * poolLength(poolSize);
+    }
+
+    static long poolLength(int poolSize) {
+        return poolSize == 0 ? 0 : PoolLayout.poolLength(poolSize);
+    }
+
+    static long clientPoolOffset(int capacity) {
         return HEADER_LENGTH + 2 * RingDescriptor.ringLength(capacity);
+    }
+
+    static long serverPoolOffset(int capacity, int poolSize) {
+        return clientPoolOffset(capacity) + poolLength(poolSize);
     }
 
     static long clientToServerOffset() {

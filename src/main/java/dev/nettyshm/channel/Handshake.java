@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
  * The two messages of the handshake, sent over the connection's socket before any ring is used.
  *
  * <pre>
- *  hello, client to server:  MAGIC int | VERSION short | name length short | segment name (UTF-8) | capacity int | pid long
+ *  hello, client to server:  MAGIC int | VERSION short | name length short | segment name (UTF-8) | capacity int
+ *                            | pool size int | pid long
  *  reply, server to client:  MAGIC int | status byte (0 ok, 1 refused) | pid long
  * </pre>
  *
@@ -16,13 +17,13 @@ import java.nio.charset.StandardCharsets;
 final class Handshake {
 
     static final int MAGIC = 0x4E53484D; // "NSHM"
-    static final short VERSION = 1;
-    static final int MAX_HELLO = 4 + 2 + 2 + 255 + 4 + 8;
+    static final short VERSION = 2;
+    static final int MAX_HELLO = 4 + 2 + 2 + 255 + 4 + 4 + 8;
     static final int REPLY_LENGTH = 4 + 1 + 8;
     static final byte OK = 0;
     static final byte REFUSED = 1;
 
-    record Hello(String segmentName, int capacity, long pid) {
+    record Hello(String segmentName, int capacity, int poolSize, long pid) {
     }
 
     record Reply(boolean ok, long pid) {
@@ -31,11 +32,11 @@ final class Handshake {
     private Handshake() {
     }
 
-    static ByteBuffer hello(String segmentName, int capacity) {
+    static ByteBuffer hello(String segmentName, int capacity, int poolSize) {
         byte[] name = segmentName.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buffer = ByteBuffer.allocate(4 + 2 + 2 + name.length + 4 + 8);
+        ByteBuffer buffer = ByteBuffer.allocate(4 + 2 + 2 + name.length + 4 + 4 + 8);
         buffer.putInt(MAGIC).putShort(VERSION).putShort((short) name.length).put(name).putInt(capacity)
-                .putLong(ProcessHandle.current().pid());
+                .putInt(poolSize).putLong(ProcessHandle.current().pid());
         return buffer.flip();
     }
 
@@ -62,12 +63,12 @@ final class Handshake {
             throw new HandshakeException("not a netty-shm hello (magic " + Integer.toHexString(magic) + ", version "
                     + version + ", name length " + nameLength + ")");
         }
-        if (view.remaining() < nameLength + 12) {
+        if (view.remaining() < nameLength + 16) {
             return null;
         }
         byte[] name = new byte[nameLength];
         view.get(name);
-        return new Hello(new String(name, StandardCharsets.UTF_8), view.getInt(), view.getLong());
+        return new Hello(new String(name, StandardCharsets.UTF_8), view.getInt(), view.getInt(), view.getLong());
     }
 
     /** Parses a reply; {@code null} if more bytes are needed. */

@@ -1,9 +1,14 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.buffer.PoolCorruptedException;
+import dev.nettyshm.buffer.PoolLayout;
+import dev.nettyshm.buffer.ShmPool;
 import dev.nettyshm.mmap.SharedMemoryDirectory;
 import dev.nettyshm.ring.RingCorruptedException;
+import dev.nettyshm.ring.RingDescriptor;
 import dev.nettyshm.ring.RingProducer;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelMetadata;
@@ -21,6 +26,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.ConnectException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -54,6 +60,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     private final ShmChannelConfig config = new ShmChannelConfig(this);
     private final ByteBuffer doorbell = ByteBuffer.allocateDirect(64);
+    /** A descriptor on its way into or out of a ring message. */
+    private final MemorySegment descriptor = MemorySegment.ofArray(new long[RingDescriptor.MAX_MESSAGE_LENGTH / 8]);
     private volatile State state;
     private volatile ShmAddress localAddress;
     private volatile ShmAddress remoteAddress;
@@ -92,6 +100,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         super(parent);
         this.socket = socket;
         this.connection = connection;
+        config.poolAllocator().attach(connection.outPool);
         this.localAddress = parent.localAddress();
         this.remoteAddress = remoteAddress;
         this.state = State.ACTIVE;
@@ -254,6 +263,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             return;
         }
         state = State.CLOSED;
+        config.poolAllocator().attach(null);
         ChannelPromise promise = connectPromise;
         if (promise != null) {
             connectPromise = null;
@@ -324,7 +334,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 in.remove();
                 continue;
             }
-            int written = offer(out, buf, readable);
+            int written = offer(buf, readable);
             if (written > 0) {
                 in.removeBytes(written);
             }
@@ -339,22 +349,41 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
     }
 
-    /** Copies as much of {@code buf}'s readable bytes into the ring as fit, without moving its indexes. */
-    private static int offer(RingProducer out, ByteBuf buf, int readable) throws RingCorruptedException {
+    /**
+     * Puts as much of {@code buf}'s readable bytes into the ring as fit, without moving its indexes: a part that
+     * lies in this side's buffer pool as a descriptor, any other part as a copy.
+     */
+    private int offer(ByteBuf buf, int readable) throws RingCorruptedException {
+        RingProducer out = connection.out;
         if (buf.hasMemoryAddress() || buf.hasArray()) {
-            // One contiguous region: reach it without allocating views.
+            // One contiguous region outside any pool: reach it without allocating views.
             return offer(out, memoryOf(buf), buf.readerIndex(), readable);
         }
         int total = 0;
         for (ByteBuffer part : buf.nioBuffers(buf.readerIndex(), readable)) {
             int length = part.remaining();
-            int written = offer(out, MemorySegment.ofBuffer(part), 0, length);
+            long poolOffset = connection.outPool == null ? -1 : connection.outPool.offsetOf(part);
+            int written = poolOffset >= 0
+                    ? sendDescriptor(out, poolOffset, length)
+                    : offer(out, MemorySegment.ofBuffer(part), 0, length);
             total += written;
             if (written < length) {
                 break;
             }
         }
         return total;
+    }
+
+    /** Sends the bytes at {@code poolOffset} as a descriptor: all {@code length} of them, or none if full. */
+    private int sendDescriptor(RingProducer out, long poolOffset, int length) throws RingCorruptedException {
+        descriptor.set(ValueLayout.JAVA_LONG, PoolLayout.DESCRIPTOR_OFFSET_OFFSET, poolOffset);
+        descriptor.set(ValueLayout.JAVA_INT, PoolLayout.DESCRIPTOR_LENGTH_OFFSET, length);
+        if (!out.offerMessage(descriptor, 0, PoolLayout.DESCRIPTOR_LENGTH)) {
+            return 0;
+        }
+        // The receiver's hold, taken before publication makes the descriptor visible to it.
+        connection.outPool.retainForDescriptor(poolOffset);
+        return length;
     }
 
     private static int offer(RingProducer out, MemorySegment src, long offset, int length)
@@ -410,6 +439,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             if (!peerGone && connection.peerClosed()) {
                 peerGone = true;
             }
+            checkPools();
             if (readRequested && !inputShutdown) {
                 work += readFromRing();
             } else if (!inputShutdown && connection.in.atEndOfStream()) {
@@ -433,16 +463,38 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         return work;
     }
 
+    private void checkPools() throws PoolCorruptedException {
+        for (ShmPool pool : new ShmPool[] {connection.outPool, connection.inPool}) {
+            String corruption = pool == null ? null : pool.corruption();
+            if (corruption != null) {
+                throw new PoolCorruptedException(corruption);
+            }
+        }
+    }
+
     private int readFromRing() throws IOException {
         RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
         allocHandle.reset(config);
         ChannelPipeline pipeline = pipeline();
+        // Copied bytes go to ordinary buffers: the pool is for what this side sends.
+        ByteBufAllocator alloc = alloc() == config.poolAllocator() ? config.poolAllocator().fallback() : alloc();
         int total = 0;
         boolean endOfStream = false;
         ByteBuf buf = null;
         try {
             do {
-                buf = allocHandle.allocate(alloc());
+                ByteBuf shared = receiveDescriptor();
+                if (shared != null) {
+                    int n = shared.readableBytes();
+                    allocHandle.attemptedBytesRead(n);
+                    allocHandle.lastBytesRead(n);
+                    allocHandle.incMessagesRead(1);
+                    total += n;
+                    readRequested = false;
+                    pipeline.fireChannelRead(shared);
+                    continue;
+                }
+                buf = allocHandle.allocate(alloc);
                 int writable = buf.writableBytes();
                 allocHandle.attemptedBytesRead(writable);
                 int n = buf.hasMemoryAddress() || buf.hasArray()
@@ -480,6 +532,22 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             inputEnded();
         }
         return total + (endOfStream ? 1 : 0);
+    }
+
+    /** The buffer the next ring record describes, if it is a descriptor; {@code null} otherwise. */
+    private ByteBuf receiveDescriptor() throws IOException {
+        int length = connection.in.readMessage(descriptor, 0);
+        if (length < 0) {
+            return null;
+        }
+        if (length != PoolLayout.DESCRIPTOR_LENGTH || connection.inPool == null) {
+            throw new PoolCorruptedException(connection.name() + ": a message of " + length
+                    + " bytes where only descriptors of " + PoolLayout.DESCRIPTOR_LENGTH + " bytes are sent"
+                    + (connection.inPool == null ? ", on a connection without pools" : ""));
+        }
+        return connection.inPool.receive(alloc(), descriptor.get(ValueLayout.JAVA_LONG,
+                PoolLayout.DESCRIPTOR_OFFSET_OFFSET), descriptor.get(ValueLayout.JAVA_INT,
+                PoolLayout.DESCRIPTOR_LENGTH_OFFSET));
     }
 
     /**
@@ -649,8 +717,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             try {
                 SharedMemoryDirectory directory = SharedMemoryDirectory.system();
                 socket = Endpoint.connect(directory, address);
-                connection = Connection.create(directory, config.getRingCapacity());
-                ByteBuffer hello = Handshake.hello(connection.name(), config.getRingCapacity());
+                connection = Connection.create(directory, config.getRingCapacity(), config.getPoolSize());
+                config.poolAllocator().attach(connection.outPool);
+                ByteBuffer hello = Handshake.hello(connection.name(), config.getRingCapacity(),
+                        config.getPoolSize());
                 socket.write(hello);
                 if (hello.hasRemaining()) {
                     throw new ConnectException(address + ": could not send the handshake");

@@ -1,5 +1,7 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.buffer.PoolLayout;
+import dev.nettyshm.buffer.ShmByteBufAllocator;
 import dev.nettyshm.ring.RingDescriptor;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -13,8 +15,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The configuration of a {@link ShmChannel}: Netty's common options, {@link ChannelOption#ALLOW_HALF_CLOSURE}, and
- * {@link ShmChannelOption#RING_CAPACITY}. Socket options that mean nothing over shared memory
+ * The configuration of a {@link ShmChannel}: Netty's common options, {@link ChannelOption#ALLOW_HALF_CLOSURE},
+ * {@link ShmChannelOption#RING_CAPACITY} and {@link ShmChannelOption#POOL_SIZE}.
+ *
+ * <p>The channel's {@link ChannelOption#ALLOCATOR} is by default its own {@link ShmByteBufAllocator}, serving from
+ * the connection's pool. Setting any {@code ShmByteBufAllocator} (such as {@link ShmByteBufAllocator#DEFAULT})
+ * selects that same per-channel allocator — a pool belongs to one connection, so one allocator cannot serve
+ * several channels; setting any other allocator replaces it, and every byte then crosses by copy.
+ *
+ * <p>Socket options that mean nothing over shared memory
  * ({@code SO_KEEPALIVE}, {@code TCP_NODELAY}, {@code SO_SNDBUF}, …) are accepted and ignored, as Netty's
  * domain-socket channels do, so code written for TCP (gRPC among it) runs unchanged.
  */
@@ -22,6 +31,8 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
 
     /** Default {@link ShmChannelOption#RING_CAPACITY}: 256 KiB. */
     public static final int DEFAULT_RING_CAPACITY = 256 * 1024;
+    /** Default {@link ShmChannelOption#POOL_SIZE}: 16 MiB. */
+    public static final int DEFAULT_POOL_SIZE = 16 << 20;
 
     /** Options that apply to sockets, not to shared memory: set, they change nothing. */
     static final Set<ChannelOption<?>> IGNORED = Set.of(ChannelOption.SO_KEEPALIVE, ChannelOption.TCP_NODELAY,
@@ -29,16 +40,25 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
             ChannelOption.IP_TOS, ChannelOption.SO_BACKLOG, ChannelOption.TCP_FASTOPEN,
             ChannelOption.TCP_FASTOPEN_CONNECT, ChannelOption.SO_TIMEOUT);
 
+    private final ShmByteBufAllocator poolAllocator = new ShmByteBufAllocator();
     private volatile int ringCapacity = DEFAULT_RING_CAPACITY;
+    private volatile int poolSize = DEFAULT_POOL_SIZE;
     private volatile boolean allowHalfClosure;
 
     ShmChannelConfig(Channel channel) {
         super(channel);
+        super.setAllocator(poolAllocator);
+    }
+
+    /** The channel's own pool allocator, whether or not it is the channel's allocator now. */
+    ShmByteBufAllocator poolAllocator() {
+        return poolAllocator;
     }
 
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
-        return getOptions(super.getOptions(), ShmChannelOption.RING_CAPACITY, ChannelOption.ALLOW_HALF_CLOSURE);
+        return getOptions(super.getOptions(), ShmChannelOption.RING_CAPACITY, ShmChannelOption.POOL_SIZE,
+                ChannelOption.ALLOW_HALF_CLOSURE);
     }
 
     @Override
@@ -46,6 +66,9 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
     public <T> T getOption(ChannelOption<T> option) {
         if (option == ShmChannelOption.RING_CAPACITY) {
             return (T) Integer.valueOf(ringCapacity);
+        }
+        if (option == ShmChannelOption.POOL_SIZE) {
+            return (T) Integer.valueOf(poolSize);
         }
         if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             return (T) Boolean.valueOf(allowHalfClosure);
@@ -58,6 +81,8 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
         validate(option, value);
         if (option == ShmChannelOption.RING_CAPACITY) {
             setRingCapacity((Integer) value);
+        } else if (option == ShmChannelOption.POOL_SIZE) {
+            setPoolSize((Integer) value);
         } else if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             setAllowHalfClosure((Boolean) value);
         } else if (IGNORED.contains(option)) {
@@ -80,6 +105,21 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
      */
     public ShmChannelConfig setRingCapacity(int capacity) {
         this.ringCapacity = RingDescriptor.checkCapacity(capacity);
+        return this;
+    }
+
+    /** {@link ShmChannelOption#POOL_SIZE}. */
+    public int getPoolSize() {
+        return poolSize;
+    }
+
+    /**
+     * Sets {@link ShmChannelOption#POOL_SIZE}; it applies to connections made afterwards.
+     *
+     * @throws IllegalArgumentException if neither 0 nor a power of two within the pool's bounds
+     */
+    public ShmChannelConfig setPoolSize(int poolSize) {
+        this.poolSize = poolSize == 0 ? 0 : PoolLayout.checkPoolSize(poolSize);
         return this;
     }
 
@@ -107,9 +147,10 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
         return this;
     }
 
+    /** See the class comment: any {@link ShmByteBufAllocator} selects the channel's own. */
     @Override
     public ShmChannelConfig setAllocator(ByteBufAllocator allocator) {
-        super.setAllocator(allocator);
+        super.setAllocator(allocator instanceof ShmByteBufAllocator ? poolAllocator : allocator);
         return this;
     }
 

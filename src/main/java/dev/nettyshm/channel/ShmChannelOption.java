@@ -1,5 +1,6 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.buffer.PoolLayout;
 import dev.nettyshm.ring.RingDescriptor;
 import io.netty.channel.ChannelOption;
 
@@ -18,6 +19,17 @@ public final class ShmChannelOption<T> extends ChannelOption<T> {
      * in half a gigabyte.
      */
     public static final ChannelOption<Integer> RING_CAPACITY = valueOf(ShmChannelOption.class, "RING_CAPACITY");
+
+    /**
+     * Bytes of each buffer pool of a connection, one pool per direction, from which the channel's
+     * {@link dev.nettyshm.buffer.ShmByteBufAllocator} serves buffers that cross without a copy: 0 (no pools, every
+     * byte is copied through the rings) or a power of two from {@value PoolLayout#MIN_POOL_SIZE} to
+     * {@value PoolLayout#MAX_POOL_SIZE}; the client's value is the connection's. Default
+     * {@value ShmChannelConfig#DEFAULT_POOL_SIZE}: eight 1 MiB buffers in flight, or 32 of 64 KiB, or 2,048 of
+     * 256 bytes (see {@link PoolLayout} for the classes). Pool memory is shared memory, taken page by page as slots
+     * are first used, lowest slots first.
+     */
+    public static final ChannelOption<Integer> POOL_SIZE = valueOf(ShmChannelOption.class, "POOL_SIZE");
 
     @SuppressWarnings({"deprecation", "unused"})
     private ShmChannelOption() {

@@ -210,7 +210,8 @@ public class ShmServerChannel extends AbstractServerChannel {
                     // Only a segment the client generated for this connection; never one with a name of its own.
                     throw new HandshakeException("segment " + parsed.segmentName() + " is not a connection segment");
                 }
-                connection = Connection.open(directory, parsed.segmentName(), parsed.capacity());
+                connection = Connection.open(directory, parsed.segmentName(), parsed.capacity(),
+                        parsed.poolSize());
                 ByteBuffer reply = Handshake.reply(true);
                 socket.write(reply);
                 if (reply.hasRemaining()) {
@@ -224,11 +225,7 @@ public class ShmServerChannel extends AbstractServerChannel {
             } catch (IOException | RuntimeException e) {
                 LOG.debug("{}: refused a connection: {}", ShmServerChannel.this, e.toString());
                 if (connection != null) {
-                    try {
-                        connection.close();
-                    } catch (IOException ignored) {
-                        // Refusing anyway.
-                    }
+                    connection.close();
                 }
                 try {
                     socket.write(Handshake.reply(false));

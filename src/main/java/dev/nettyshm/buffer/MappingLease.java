@@ -1,0 +1,52 @@
+package dev.nettyshm.buffer;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Keeps a mapping open while anything still points into it: its connection, and every pooled buffer over it. The
+ * connection holds the first hold; each buffer takes one while it is backed by the mapping; whoever gives back the
+ * last one unmaps it. So a buffer received over a connection stays readable after that connection closed, until
+ * it is released — its memory is unmapped then, never before.
+ *
+ * <p>Thread-safe: buffers are released on any thread.
+ */
+public final class MappingLease {
+
+    private final AtomicInteger holds = new AtomicInteger(1);
+    private final AutoCloseable mapping;
+
+    /** A lease with one hold, its creator's, on {@code mapping}. */
+    public MappingLease(AutoCloseable mapping) {
+        this.mapping = mapping;
+    }
+
+    /**
+     * Takes a hold.
+     *
+     * @throws IllegalStateException if the mapping was already unmapped
+     */
+    public void retain() {
+        for (;;) {
+            int current = holds.get();
+            if (current == 0) {
+                throw new IllegalStateException("the mapping is closed");
+            }
+            if (holds.compareAndSet(current, current + 1)) {
+                return;
+            }
+        }
+    }
+
+    /** Gives a hold back; the last one unmaps. */
+    public void release() {
+        if (holds.decrementAndGet() == 0) {
+            try {
+                mapping.close();
+            } catch (Exception e) {
+                // Unmapping a shared-memory segment whose name is gone cannot fail in a way a caller could mend.
+                System.getLogger(MappingLease.class.getName()).log(System.Logger.Level.WARNING,
+                        "unmapping failed", e);
+            }
+        }
+    }
+}

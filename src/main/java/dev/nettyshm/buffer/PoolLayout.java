@@ -1,0 +1,98 @@
+package dev.nettyshm.buffer;
+
+/**
+ * The memory layout of a buffer pool: the shared memory one side of a connection allocates its outgoing buffers
+ * from, and the other side reads them in. A pool of size {@code P} — a power of two, at least
+ * {@value #MIN_POOL_SIZE} — is a table of slot states followed by {@code P} bytes of slots in seven size classes:
+ *
+ * <pre>
+ *  0                 S                 S + P/2          S + 3P/4       S + 7P/8              S + P
+ *  +-----------------+-----------------+----------------+--------------+-----+-----+-----+-----+
+ *  | slot states     | 1 MiB slots     | 256 KiB slots  | 64 KiB slots | 16K | 4K  | 1K  | 256 |
+ *  | int per slot    | (P/2)           | (P/4)          | (P/8)        | each P/32             |
+ *  +-----------------+-----------------+----------------+--------------+-----+-----+-----+-----+
+ *  S = statesLength(P): 4 bytes per slot, rounded up to a page
+ * </pre>
+ *
+ * A slot's state counts its holds: 0 is free; the sender's allocation takes the first hold (a compare-and-set from
+ * 0), each descriptor of the slot it sends adds one, and each release — the sender's buffer reaching reference
+ * count 0, the receiver's buffer reaching it — gives one back. Whoever returns the last hold frees the slot; only
+ * the sender allocates. The counts are atomic operations on shared memory, so either process may release from
+ * any thread.
+ *
+ * <p>A descriptor, sent as a ring message, names the bytes of one slot:
+ *
+ * <pre>
+ *  0                       8               12              16
+ *  +-----------------------+---------------+---------------+
+ *  | pool offset (long)    | length (int)  | reserved (0)  |
+ *  +-----------------------+---------------+---------------+
+ *  pool offset: from the start of the slots, where the bytes begin
+ * </pre>
+ */
+public final class PoolLayout {
+
+    /** Smallest pool: one slot of the largest class. */
+    public static final int MIN_POOL_SIZE = 2 << 20;
+    /** Largest pool. */
+    public static final int MAX_POOL_SIZE = 1 << 30;
+    /** Slot sizes, largest first, in the order of their regions. */
+    static final int[] SLOT_SIZES = {1 << 20, 256 << 10, 64 << 10, 16 << 10, 4 << 10, 1 << 10, 256};
+    /** The largest buffer a pool serves. */
+    public static final int MAX_SLOT_SIZE = 1 << 20;
+
+    /** Offset of the pool offset in a descriptor. */
+    public static final int DESCRIPTOR_OFFSET_OFFSET = 0;
+    /** Offset of the length in a descriptor. */
+    public static final int DESCRIPTOR_LENGTH_OFFSET = 8;
+    /** Length of a descriptor. */
+    public static final int DESCRIPTOR_LENGTH = 16;
+
+    private static final int STATE_LENGTH = Integer.BYTES;
+    private static final int PAGE = 4096;
+
+    private PoolLayout() {
+    }
+
+    /** Bytes of class {@code sizeClass}'s region in a pool of {@code poolSize}. */
+    static int regionLength(int poolSize, int sizeClass) {
+        return switch (sizeClass) {
+            case 0 -> poolSize / 2;
+            case 1 -> poolSize / 4;
+            case 2 -> poolSize / 8;
+            default -> poolSize / 32;
+        };
+    }
+
+    /** Slots of all classes in a pool of {@code poolSize}. */
+    static int slotCount(int poolSize) {
+        int slots = 0;
+        for (int c = 0; c < SLOT_SIZES.length; c++) {
+            slots += regionLength(poolSize, c) / SLOT_SIZES[c];
+        }
+        return slots;
+    }
+
+    /** Bytes of the state table. */
+    static int statesLength(int poolSize) {
+        return (slotCount(poolSize) * STATE_LENGTH + PAGE - 1) & -PAGE;
+    }
+
+    /** Bytes a pool of {@code poolSize} occupies: state table and slots. */
+    public static long poolLength(int poolSize) {
+        return statesLength(checkPoolSize(poolSize)) + (long) poolSize;
+    }
+
+    /**
+     * Checks that {@code poolSize} is a power of two between {@value #MIN_POOL_SIZE} and {@value #MAX_POOL_SIZE}.
+     *
+     * @throws IllegalArgumentException naming the rule it breaks
+     */
+    public static int checkPoolSize(int poolSize) {
+        if (Integer.bitCount(poolSize) != 1 || poolSize < MIN_POOL_SIZE || poolSize > MAX_POOL_SIZE) {
+            throw new IllegalArgumentException("pool size " + poolSize + " is not a power of two in ["
+                    + MIN_POOL_SIZE + ", " + MAX_POOL_SIZE + "]");
+        }
+        return poolSize;
+    }
+}

@@ -1,0 +1,208 @@
+package dev.nettyshm.buffer;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * One direction's buffer pool of a connection, laid out as {@link PoolLayout} says: the sending side allocates
+ * from it and sends descriptors; the receiving side checks each descriptor and reads the bytes where they are.
+ * Used by the transport; an application sees only the {@link ShmByteBufAllocator} and the buffers.
+ *
+ * <p>Thread-safe: allocation and release are atomic operations on the state table.
+ */
+public final class ShmPool {
+
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    private final String name;
+    private final int poolSize;
+    private final MemorySegment states;
+    private final MemorySegment slots;
+    private final long slotsAddress;
+    private final MappingLease lease;
+    private final int[] regionStart = new int[PoolLayout.SLOT_SIZES.length];
+    private final int[] firstSlot = new int[PoolLayout.SLOT_SIZES.length + 1];
+    /** What a peer did to the state table that a correct peer never does; {@code null} while nothing. */
+    private volatile String corruption;
+
+    /**
+     * @param memory   exactly {@link PoolLayout#poolLength(int)} bytes, zeroed by its creator
+     * @param poolSize the pool's size; see {@link PoolLayout}
+     * @param name     what error messages call the pool
+     * @param lease    the mapping's lease: each buffer over the pool holds it
+     */
+    public ShmPool(MemorySegment memory, int poolSize, String name, MappingLease lease) {
+        if (memory.byteSize() != PoolLayout.poolLength(poolSize)) {
+            throw new IllegalArgumentException(name + ": pool memory is " + memory.byteSize() + " bytes, a pool of "
+                    + poolSize + " needs " + PoolLayout.poolLength(poolSize));
+        }
+        this.name = name;
+        this.poolSize = poolSize;
+        int statesLength = PoolLayout.statesLength(poolSize);
+        this.states = memory.asSlice(0, statesLength);
+        this.slots = memory.asSlice(statesLength, poolSize);
+        this.slotsAddress = slots.address();
+        this.lease = lease;
+        int start = 0;
+        for (int c = 0; c < PoolLayout.SLOT_SIZES.length; c++) {
+            regionStart[c] = start;
+            int length = PoolLayout.regionLength(poolSize, c);
+            firstSlot[c + 1] = firstSlot[c] + length / PoolLayout.SLOT_SIZES[c];
+            start += length;
+        }
+    }
+
+    /**
+     * A buffer of {@code initialCapacity} in a free slot of the smallest class that holds it (or of the class above,
+     * if that one is full), or {@code null} if there is none: the caller falls back to ordinary memory.
+     */
+    ByteBuf allocate(ByteBufAllocator alloc, int initialCapacity, int maxCapacity) {
+        int sizeClass = classFor(initialCapacity);
+        for (int c = sizeClass; c >= 0 && c >= sizeClass - 1; c--) {
+            for (int slot = firstSlot[c]; slot < firstSlot[c + 1]; slot++) {
+                long state = (long) slot * Integer.BYTES;
+                // Acquire: a slot the receiver freed is read only after its release of the bytes.
+                if ((int) INT.getAcquire(states, state) == 0 && INT.compareAndSet(states, state, 0, 1)) {
+                    lease.retain();
+                    return new ShmByteBuf(alloc, this, slot, view(slotStart(slot), initialCapacity), maxCapacity,
+                            0);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Whether a buffer of {@code capacity} could come from a pool at all. */
+    static boolean fits(int capacity) {
+        return capacity > 0 && capacity <= PoolLayout.MAX_SLOT_SIZE;
+    }
+
+    /**
+     * Where {@code part} begins in this pool, if all of it lies in one of its slots: what a descriptor carries.
+     *
+     * @return the pool offset, or -1 if {@code part} is not memory of this pool
+     */
+    public long offsetOf(ByteBuffer part) {
+        if (!part.isDirect()) {
+            return -1;
+        }
+        long address = MemorySegment.ofBuffer(part).address();
+        long offset = address - slotsAddress;
+        if (offset < 0 || offset + part.remaining() > poolSize) {
+            return -1;
+        }
+        int slot = slotOf(offset);
+        return offset + part.remaining() <= slotStart(slot) + slotSize(slot) ? offset : -1;
+    }
+
+    /** Takes a hold on the slot at {@code offset} for a descriptor about to be sent. */
+    public void retainForDescriptor(long offset) {
+        INT.getAndAdd(states, (long) slotOf(offset) * Integer.BYTES, 1);
+    }
+
+    /**
+     * The buffer a received descriptor names, over the pool's memory; releasing it gives the slot's hold back.
+     *
+     * @throws PoolCorruptedException if the descriptor names bytes outside the pool or a slot not in flight
+     */
+    public ByteBuf receive(ByteBufAllocator alloc, long offset, int length) throws PoolCorruptedException {
+        if (offset < 0 || length <= 0 || offset >= poolSize || offset + length > poolSize) {
+            throw new PoolCorruptedException(name + ": descriptor of " + length + " bytes at offset " + offset
+                    + " is outside the pool of " + poolSize + " bytes");
+        }
+        int slot = slotOf(offset);
+        if (offset + length > slotStart(slot) + slotSize(slot)) {
+            throw new PoolCorruptedException(name + ": descriptor of " + length + " bytes at offset " + offset
+                    + " reaches past its slot " + slot);
+        }
+        int state = (int) INT.getAcquire(states, (long) slot * Integer.BYTES);
+        if (state <= 0) {
+            throw new PoolCorruptedException(name + ": descriptor names slot " + slot + ", which is not in flight"
+                    + " (state " + state + ")");
+        }
+        lease.retain();
+        return ShmByteBufAllocator.track(new ShmByteBuf(alloc, this, slot, view(offset, length), length, length));
+    }
+
+    /** Gives back one hold of {@code slot}, and {@code buffer}'s hold on the mapping. */
+    void release(int slot) {
+        try {
+            long state = (long) slot * Integer.BYTES;
+            // Release: our reads and writes of the slot happen before the next owner sees it free.
+            int before = (int) INT.getAndAddRelease(states, state, -1);
+            if (before <= 0) {
+                INT.getAndAdd(states, state, 1);
+                corruption = name + ": slot " + slot + " was released with " + before + " holds; the peer released"
+                        + " a buffer it did not hold";
+            }
+        } finally {
+            lease.release();
+        }
+    }
+
+    /**
+     * What a peer did to the pool that a correct peer never does, or {@code null}. The transport closes the
+     * connection when it sees one.
+     */
+    public String corruption() {
+        return corruption;
+    }
+
+    /** Free slots now, for tests and counters. */
+    public int freeSlots() {
+        int free = 0;
+        for (int slot = 0; slot < firstSlot[PoolLayout.SLOT_SIZES.length]; slot++) {
+            if ((int) INT.getAcquire(states, (long) slot * Integer.BYTES) == 0) {
+                free++;
+            }
+        }
+        return free;
+    }
+
+    private static int classFor(int capacity) {
+        int c = PoolLayout.SLOT_SIZES.length - 1;
+        while (PoolLayout.SLOT_SIZES[c] < capacity) {
+            c--;
+        }
+        return c;
+    }
+
+    private int slotOf(long offset) {
+        int c = 0;
+        while (c < PoolLayout.SLOT_SIZES.length - 1 && offset >= regionStart[c + 1]) {
+            c++;
+        }
+        return firstSlot[c] + (int) ((offset - regionStart[c]) / PoolLayout.SLOT_SIZES[c]);
+    }
+
+    private int classOf(int slot) {
+        int c = 0;
+        while (slot >= firstSlot[c + 1]) {
+            c++;
+        }
+        return c;
+    }
+
+    private long slotStart(int slot) {
+        int c = classOf(slot);
+        return regionStart[c] + (long) (slot - firstSlot[c]) * PoolLayout.SLOT_SIZES[c];
+    }
+
+    private int slotSize(int slot) {
+        return PoolLayout.SLOT_SIZES[classOf(slot)];
+    }
+
+    private ByteBuffer view(long offset, int length) {
+        return slots.asSlice(offset, length).asByteBuffer();
+    }
+
+    @Override
+    public String toString() {
+        return "ShmPool[" + name + ", " + poolSize + " bytes]";
+    }
+}
