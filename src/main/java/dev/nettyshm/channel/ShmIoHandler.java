@@ -13,9 +13,9 @@ import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -181,11 +181,16 @@ public final class ShmIoHandler implements IoHandler {
     }
 
     private int processSelected() {
+        Set<SelectionKey> selected = selector.selectedKeys();
+        if (selected.isEmpty()) {
+            return 0;
+        }
+        // A handler may select again — a channel re-registering a socket whose old key is cancelled does — which
+        // changes the selected set under an iterator: work on a copy.
+        SelectionKey[] keys = selected.toArray(new SelectionKey[0]);
+        selected.clear();
         int handled = 0;
-        Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-        while (keys.hasNext()) {
-            SelectionKey key = keys.next();
-            keys.remove();
+        for (SelectionKey key : keys) {
             try {
                 ((SelectionHandler) key.attachment()).selected(key.readyOps());
                 handled++;
