@@ -88,16 +88,22 @@ public final class ShmPool {
      * @return the pool offset, or -1 if {@code part} is not memory of this pool
      */
     public long offsetOf(ByteBuffer part) {
-        if (!part.isDirect()) {
-            return -1;
-        }
-        long address = MemorySegment.ofBuffer(part).address();
+        return part.isDirect() ? offsetOf(MemorySegment.ofBuffer(part).address(), part.remaining()) : -1;
+    }
+
+    /**
+     * Where the {@code length} bytes at native {@code address} begin in this pool, if all of them lie in one of its
+     * slots.
+     *
+     * @return the pool offset, or -1 if they are not memory of this pool
+     */
+    public long offsetOf(long address, int length) {
         long offset = address - slotsAddress;
-        if (offset < 0 || offset + part.remaining() > poolSize) {
+        if (offset < 0 || offset + length > poolSize) {
             return -1;
         }
         int slot = slotOf(offset);
-        return offset + part.remaining() <= slotStart(slot) + slotSize(slot) ? offset : -1;
+        return offset + length <= slotStart(slot) + slotSize(slot) ? offset : -1;
     }
 
     /** Takes a hold on the slot at {@code offset} for a descriptor about to be sent. */

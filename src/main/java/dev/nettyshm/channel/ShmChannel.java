@@ -87,6 +87,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private boolean peerGone;
     private boolean inputShutdownReadCompleteFired;
     private boolean sleepingOnInput;
+    /** A received shared buffer whose bytes are being delivered in reads, the rest of it; {@code null} if none. */
+    private ByteBuf sharedPending;
     private boolean sleepingOnOutput;
 
     /** A client channel; {@code connect} it to a {@link ShmAddress}. */
@@ -264,6 +266,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
         state = State.CLOSED;
         config.poolAllocator().attach(null);
+        if (sharedPending != null) {
+            sharedPending.release();
+            sharedPending = null;
+        }
         ChannelPromise promise = connectPromise;
         if (promise != null) {
             connectPromise = null;
@@ -350,22 +356,30 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     }
 
     /**
-     * Puts as much of {@code buf}'s readable bytes into the ring as fit, without moving its indexes: a part that
-     * lies in this side's buffer pool as a descriptor, any other part as a copy.
+     * Puts as much of {@code buf}'s readable bytes into the ring as fit, without moving its indexes: as a descriptor
+     * if they lie in this side's buffer pool and nobody else holds them, else as a copy.
      */
     private int offer(ByteBuf buf, int readable) throws RingCorruptedException {
         RingProducer out = connection.out;
-        if (buf.hasMemoryAddress() || buf.hasArray()) {
-            // One contiguous region outside any pool: reach it without allocating views.
+        ShmPool pool = connection.outPool;
+        if (buf.hasMemoryAddress()) {
+            // One contiguous region: reach it without allocating views. It crosses by descriptor only if this write
+            // holds its only reference: a buffer someone else still holds — the rest of a decoder's cumulation, say —
+            // may be written to before the peer has read it.
+            long poolOffset = pool == null || buf.refCnt() != 1 ? -1
+                    : pool.offsetOf(buf.memoryAddress() + buf.readerIndex(), readable);
+            return poolOffset >= 0
+                    ? sendDescriptor(out, poolOffset, readable)
+                    : offer(out, memoryOf(buf), buf.readerIndex(), readable);
+        }
+        if (buf.hasArray()) {
             return offer(out, memoryOf(buf), buf.readerIndex(), readable);
         }
+        // Several regions (a composite): their owners are not known here, so every part is copied.
         int total = 0;
         for (ByteBuffer part : buf.nioBuffers(buf.readerIndex(), readable)) {
             int length = part.remaining();
-            long poolOffset = connection.outPool == null ? -1 : connection.outPool.offsetOf(part);
-            int written = poolOffset >= 0
-                    ? sendDescriptor(out, poolOffset, length)
-                    : offer(out, MemorySegment.ofBuffer(part), 0, length);
+            int written = offer(out, MemorySegment.ofBuffer(part), 0, length);
             total += written;
             if (written < length) {
                 break;
@@ -442,13 +456,13 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             checkPools();
             if (readRequested && !inputShutdown) {
                 work += readFromRing();
-            } else if (!inputShutdown && connection.in.atEndOfStream()) {
+            } else if (!inputShutdown && sharedPending == null && connection.in.atEndOfStream()) {
                 // The peer shut its output with every byte already read: say so without waiting for a read.
                 inputEnded();
                 work++;
             }
             if (state == State.ACTIVE && peerGone && !inputShutdown
-                    && (connection.in.isEndOfStream() || connection.in.isEmpty())) {
+                    && sharedPending == null && (connection.in.isEndOfStream() || connection.in.isEmpty())) {
                 // The peer is gone and everything it sent has been delivered: to this side that is a FIN, as on
                 // TCP — half-closure keeps the channel open until a write fails, else it closes now.
                 inputEnded();
@@ -483,11 +497,9 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         ByteBuf buf = null;
         try {
             do {
-                ByteBuf shared = receiveDescriptor();
+                ByteBuf shared = nextShared(allocHandle);
                 if (shared != null) {
                     int n = shared.readableBytes();
-                    allocHandle.attemptedBytesRead(n);
-                    allocHandle.lastBytesRead(n);
                     allocHandle.incMessagesRead(1);
                     total += n;
                     readRequested = false;
@@ -532,6 +544,29 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             inputEnded();
         }
         return total + (endOfStream ? 1 : 0);
+    }
+
+    /**
+     * The next part of a received shared buffer, if one is being read: as many bytes as the receive allocator's
+     * guess, so that reads follow the channel's {@link RecvByteBufAllocator} as on a socket — a slice, not a copy.
+     */
+    private ByteBuf nextShared(RecvByteBufAllocator.Handle allocHandle) throws IOException {
+        if (sharedPending == null) {
+            sharedPending = receiveDescriptor();
+            if (sharedPending == null) {
+                return null;
+            }
+        }
+        int guess = allocHandle.guess();
+        int n = Math.min(guess, sharedPending.readableBytes());
+        allocHandle.attemptedBytesRead(guess);
+        allocHandle.lastBytesRead(n);
+        if (n == sharedPending.readableBytes()) {
+            ByteBuf whole = sharedPending;
+            sharedPending = null;
+            return whole;
+        }
+        return sharedPending.readRetainedSlice(n);
     }
 
     /** The buffer the next ring record describes, if it is a descriptor; {@code null} otherwise. */
@@ -580,6 +615,9 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             return true;
         }
         try {
+            if (readRequested && sharedPending != null) {
+                return false;
+            }
             if (readRequested || peerGone) {
                 if (!connection.in.prepareToSleep()) {
                     return false;
