@@ -2,6 +2,7 @@ package dev.nettyshm.channel.testsuite;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
 import io.netty.testsuite.transport.socket.SocketBufReleaseTest;
 import java.net.SocketAddress;
@@ -12,6 +13,11 @@ class ShmBufReleaseTest extends SocketBufReleaseTest {
     @Override
     protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
         return ShmTestsuite.combos();
+    }
+
+    @Override
+    protected List<ByteBufAllocator> newAllocators() {
+        return ShmTestsuite.allocators();
     }
 
     @Override

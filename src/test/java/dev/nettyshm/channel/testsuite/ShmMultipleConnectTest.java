@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -18,6 +19,11 @@ class ShmMultipleConnectTest extends SocketMultipleConnectTest {
     @Override
     protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
         return ShmTestsuite.combos();
+    }
+
+    @Override
+    protected List<ByteBufAllocator> newAllocators() {
+        return ShmTestsuite.allocators();
     }
 
     @Override

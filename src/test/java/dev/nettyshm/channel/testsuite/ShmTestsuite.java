@@ -1,11 +1,14 @@
 package dev.nettyshm.channel.testsuite;
 
+import dev.nettyshm.buffer.ShmByteBufAllocator;
 import dev.nettyshm.channel.ShmAddress;
 import dev.nettyshm.channel.ShmChannel;
 import dev.nettyshm.channel.ShmIoHandler;
 import dev.nettyshm.channel.ShmServerChannel;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.AdaptiveByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
@@ -49,6 +52,14 @@ final class ShmTestsuite {
                 return client.newInstance();
             }
         });
+    }
+
+    /**
+     * Each test runs with the channels' own pool allocator — buffers cross as descriptors — and with Netty's
+     * default allocator, whose buffers cross by copy.
+     */
+    static List<ByteBufAllocator> allocators() {
+        return List.of(ShmByteBufAllocator.DEFAULT, new AdaptiveByteBufAllocator());
     }
 
     static SocketAddress newAddress() {

@@ -18,7 +18,7 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The client side of a measurement: {@code BenchClient TRANSPORT CPU ADDRESS pingpong SIZE WARMUP COUNT} prints
- * {@code result p50 p99 p999} in nanoseconds (HdrHistogram); {@code … throughput SIZE COUNT FLUSHEVERY} prints
+ * {@code result p50 p99 p999} in nanoseconds (HdrHistogram); {@code … throughput SIZE COUNT FLUSHEVERY [alloc]} prints
  * {@code result bytesPerSecond messagesPerSecond}. The event loop is pinned to CPU. For {@code LOCAL} the address
  * is {@code -SERVERCPU}: the server runs in this JVM on its own event loop, pinned to SERVERCPU.
  */
@@ -49,7 +49,8 @@ public final class BenchClient {
             }
             Measurement handler = mode.equals("pingpong")
                     ? new PingPong(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]))
-                    : new Throughput(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]));
+                    : new Throughput(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]),
+                            args.length > 7 && args[7].equals("alloc"));
             Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.channel).handler(handler)
                     // Room for several of the largest messages, so writability does not flip on every one.
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 2 << 20));
@@ -135,30 +136,37 @@ public final class BenchClient {
     }
 
     /**
-     * Messages as fast as the channel takes them, flushed every {@code flushEvery}; the server answers once it has
-     * every byte. A warm-up phase of the same length runs first, so that the measured one meets compiled code.
-     * Every message is a duplicate of one prepared buffer, so the allocator's cost for large buffers stays out of the
-     * transport's.
+     * Messages as fast as the channel takes them, flushed every {@code flushEvery}; the server checks the first and
+     * last 8 bytes of each and answers once it has every byte. A warm-up phase of the same length runs first, so
+     * that the measured one meets compiled code. Each message is either a duplicate of one prepared buffer, which
+     * keeps the allocator's cost for large buffers out of the transport's, or — with {@code alloc} — a buffer from
+     * the channel's allocator that the payload is copied into, as an encoder does: the work a sender does anyway,
+     * and the way a shared-memory channel's buffers cross without a copy.
      */
     private static final class Throughput extends Measurement {
         private final ByteBuf payload;
         private final int size;
         private final int count;
         private final int flushEvery;
+        private final boolean fill;
         private boolean warm;
         private int sent;
         private long start;
 
-        Throughput(int size, int count, int flushEvery) {
-            this.payload = io.netty.buffer.Unpooled.directBuffer(size).writeZero(size);
+        Throughput(int size, int count, int flushEvery, boolean fill) {
+            this.payload = io.netty.buffer.Unpooled.directBuffer(size);
+            for (int i = 0; i < size; i++) {
+                payload.writeByte(i);
+            }
             this.size = size;
             this.count = count;
             this.flushEvery = flushEvery;
+            this.fill = fill;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            ctx.write(ctx.alloc().buffer(1).writeByte('T'));
+            ctx.write(ctx.alloc().buffer(5).writeByte('T').writeInt(size));
             startPhase(ctx);
         }
 
@@ -176,7 +184,8 @@ public final class BenchClient {
 
         private void sendWhileWritable(ChannelHandlerContext ctx) {
             while (sent < count && ctx.channel().isWritable()) {
-                ctx.write(payload.retainedDuplicate());
+                ctx.write(fill ? ctx.alloc().directBuffer(size).writeBytes(payload, 0, size)
+                        : payload.retainedDuplicate());
                 if (++sent % flushEvery == 0) {
                     ctx.flush();
                 }
@@ -186,7 +195,13 @@ public final class BenchClient {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ((ByteBuf) msg).release();
+            ByteBuf answer = (ByteBuf) msg;
+            boolean intact = answer.getByte(answer.readerIndex()) == '!';
+            answer.release();
+            if (!intact) {
+                result.completeExceptionally(new IllegalStateException("the server found a message damaged"));
+                return;
+            }
             if (!warm) {
                 warm = true;
                 startPhase(ctx);

@@ -14,8 +14,9 @@ import java.util.UUID;
  * The server side of a measurement, in its own JVM: {@code BenchServer TRANSPORT CPU}, its event loop pinned to
  * CPU. Prints {@code ready ADDRESS}
  * and serves until its input closes. A connection's first byte picks its mode: {@code P} echoes every byte
- * (ping-pong); {@code T} reads an 8-byte total, swallows that many bytes and answers one byte, then reads the next
- * total (throughput: a warm-up phase, then the measured one); {@code W} reads 8-byte {@link System#nanoTime()}
+ * (ping-pong); {@code T} reads a message size and an 8-byte total, swallows that many bytes — checking that the
+ * first and last 8 bytes of each message hold their offsets — and answers {@code !} (or {@code X} if one did not),
+ * then reads the next total (throughput: a warm-up phase, then the measured one); {@code W} reads 8-byte {@link System#nanoTime()}
  * stamps and answers each with the nanoseconds it took to arrive (wake-up latency: the clock is the machine's
  * monotonic one, shared by its processes).
  */
@@ -56,12 +57,19 @@ public final class BenchServer {
         private long remaining;
         private int headerBytes;
         private long total;
+        private int messageSize;
+        /** Position in the current phase's stream. */
+        private long position;
+        private boolean damaged;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf buf = (ByteBuf) msg;
             if (mode == 0) {
                 mode = (char) buf.readByte();
+                if (mode == 'T') {
+                    messageSize = buf.readInt();
+                }
             }
             if (mode == 'P') {
                 ctx.write(buf);
@@ -80,15 +88,38 @@ public final class BenchServer {
                     continue;
                 }
                 int n = (int) Math.min(remaining, buf.readableBytes());
+                check(buf, n);
                 buf.skipBytes(n);
                 remaining -= n;
                 if (remaining == 0) {
-                    ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('!'));
+                    ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte(damaged ? 'X' : '!'));
                     headerBytes = 0;
                     total = 0;
+                    position = 0;
                 }
             }
             buf.release();
+        }
+
+        /** Checks the first and last 8 bytes of each message among the next {@code n} readable bytes. */
+        private void check(ByteBuf buf, int n) {
+            int reader = buf.readerIndex();
+            int i = 0;
+            while (i < n) {
+                int inMessage = (int) (position % messageSize);
+                if (inMessage >= 8 && inMessage < messageSize - 8) {
+                    // Skip to the message's last 8 bytes.
+                    int skip = Math.min(messageSize - 8 - inMessage, n - i);
+                    i += skip;
+                    position += skip;
+                    continue;
+                }
+                if (buf.getByte(reader + i) != (byte) inMessage) {
+                    damaged = true;
+                }
+                i++;
+                position++;
+            }
         }
 
         private void answerStamps(ChannelHandlerContext ctx, ByteBuf buf) {

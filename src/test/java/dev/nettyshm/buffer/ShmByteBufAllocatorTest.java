@@ -1,0 +1,169 @@
+package dev.nettyshm.buffer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ShmByteBufAllocatorTest {
+
+    private static final int POOL_SIZE = PoolLayout.MIN_POOL_SIZE;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment memory = arena.allocate(PoolLayout.poolLength(POOL_SIZE), 4096);
+    private final MappingLease lease = new MappingLease(() -> { });
+    private final ShmPool pool = new ShmPool(memory, POOL_SIZE, "test pool", lease);
+    private final ShmByteBufAllocator allocator = new ShmByteBufAllocator();
+
+    ShmByteBufAllocatorTest() {
+        allocator.attach(pool);
+    }
+
+    @AfterEach
+    void free() {
+        arena.close();
+    }
+
+    private long offsetOf(ByteBuf buf) {
+        return pool.offsetOf(buf.nioBuffer(buf.readerIndex(), buf.readableBytes()));
+    }
+
+    @Test
+    void shouldServeDirectBuffersFromThePoolBySizeClass() {
+        int free = pool.freeSlots();
+        ByteBuf small = allocator.directBuffer(100);
+        ByteBuf large = allocator.directBuffer(300_000);
+        assertThat(allocator.pooled()).isEqualTo(2);
+        assertThat(pool.freeSlots()).isEqualTo(free - 2);
+        small.writeBytes(new byte[100]);
+        large.writeBytes(new byte[300_000]);
+        assertThat(offsetOf(small)).as("the 256-byte class is the last region").isGreaterThanOrEqualTo(
+                POOL_SIZE - POOL_SIZE / 32);
+        assertThat(offsetOf(large)).as("the 1 MiB class is the first region").isLessThan(POOL_SIZE / 2);
+        small.release();
+        large.release();
+        assertThat(pool.freeSlots()).isEqualTo(free);
+    }
+
+    @Test
+    void shouldFallBackWhenTooLargeOrExhaustedAndNeverBlock() {
+        ByteBuf huge = allocator.directBuffer(PoolLayout.MAX_SLOT_SIZE + 1);
+        assertThat(offsetOf(huge.writeZero(10))).isEqualTo(-1);
+        assertThat(allocator.fallbacks()).isEqualTo(1);
+        huge.release();
+        // A 2 MiB pool has one 1 MiB slot and two 256 KiB ones; a 1 MiB request takes only the first.
+        ByteBuf first = allocator.directBuffer(1 << 20);
+        ByteBuf second = allocator.directBuffer(1 << 20);
+        assertThat(offsetOf(first.writeZero(1))).isNotNegative();
+        assertThat(offsetOf(second.writeZero(1))).isEqualTo(-1);
+        assertThat(allocator.fallbacks()).isEqualTo(2);
+        first.release();
+        second.release();
+        ByteBuf again = allocator.directBuffer(1 << 20);
+        assertThat(offsetOf(again.writeZero(1))).as("a released slot serves again").isNotNegative();
+        again.release();
+    }
+
+    @Test
+    void shouldTakeTheClassAboveWhenAClassIsFull() {
+        List<ByteBuf> held = new ArrayList<>();
+        // Two 256 KiB slots, then the 1 MiB slot above them, then the fallback.
+        for (int i = 0; i < 4; i++) {
+            held.add(allocator.directBuffer(200_000).writeZero(1));
+        }
+        assertThat(held.stream().filter(b -> offsetOf(b) >= 0)).hasSize(3);
+        held.forEach(ByteBuf::release);
+        assertThat(pool.freeSlots()).isEqualTo(PoolLayout.slotCount(POOL_SIZE));
+    }
+
+    @Test
+    void shouldGiveTheSlotBackOnlyWhenEverySliceAndDuplicateIsReleased() {
+        int free = pool.freeSlots();
+        ByteBuf buf = allocator.directBuffer(1000).writeZero(1000);
+        ByteBuf slice = buf.retainedSlice(10, 100);
+        ByteBuf duplicate = buf.retainedDuplicate();
+        buf.release();
+        slice.release();
+        assertThat(pool.freeSlots()).isEqualTo(free - 1);
+        assertThat(duplicate.getByte(999)).isZero();
+        duplicate.release();
+        assertThat(pool.freeSlots()).isEqualTo(free);
+    }
+
+    @Test
+    void shouldCountADescriptorAsAHoldUntilTheReceiverReleasesIt() throws Exception {
+        int free = pool.freeSlots();
+        ByteBuf sent = allocator.directBuffer(5000).writeBytes(new byte[] {1, 2, 3, 4, 5});
+        long offset = offsetOf(sent);
+        pool.retainForDescriptor(offset);
+        sent.release();
+        assertThat(pool.freeSlots()).as("the descriptor still holds the slot").isEqualTo(free - 1);
+        ByteBuf received = pool.receive(ByteBufAllocator.DEFAULT, offset, 5);
+        assertThat(received.readableBytes()).isEqualTo(5);
+        assertThat(received.getByte(4)).isEqualTo((byte) 5);
+        assertThatThrownBy(() -> received.writeByte(6)).as("a received buffer cannot grow")
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        received.release();
+        assertThat(pool.freeSlots()).isEqualTo(free);
+    }
+
+    @Test
+    void shouldRefuseHostileDescriptorsWithAnExceptionThatNamesThem() {
+        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, POOL_SIZE, 8))
+                .isInstanceOf(PoolCorruptedException.class).hasMessageContaining("outside the pool");
+        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, -8, 8))
+                .isInstanceOf(PoolCorruptedException.class).hasMessageContaining("outside the pool");
+        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, POOL_SIZE - 100, 200))
+                .isInstanceOf(PoolCorruptedException.class).hasMessageContaining("outside the pool");
+        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, POOL_SIZE - 300, 200))
+                .isInstanceOf(PoolCorruptedException.class).hasMessageContaining("reaches past its slot");
+        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, 0, 8))
+                .isInstanceOf(PoolCorruptedException.class).hasMessageContaining("not in flight");
+    }
+
+    @Test
+    void shouldMoveToOrdinaryMemoryAndGiveTheSlotBackWhenTheCapacityGrows() {
+        int free = pool.freeSlots();
+        ByteBuf buf = allocator.directBuffer(100, 10_000).writeBytes(new byte[] {7, 8, 9});
+        buf.writeZero(1000);
+        assertThat(buf.getByte(2)).isEqualTo((byte) 9);
+        assertThat(offsetOf(buf)).isEqualTo(-1);
+        assertThat(pool.freeSlots()).isEqualTo(free);
+        buf.release();
+        assertThat(pool.freeSlots()).isEqualTo(free);
+    }
+
+    @Test
+    void shouldFindPoolPartsOfACompositeAndOnlyThose() {
+        ByteBuf shared = allocator.directBuffer(64).writeZero(64);
+        ByteBuf plain = ByteBufAllocator.DEFAULT.directBuffer(64).writeZero(64);
+        CompositeByteBuf composite = ByteBufAllocator.DEFAULT.compositeDirectBuffer()
+                .addComponents(true, shared, plain);
+        ByteBuffer[] parts = composite.nioBuffers();
+        assertThat(parts).hasSize(2);
+        assertThat(pool.offsetOf(parts[0])).isNotNegative();
+        assertThat(pool.offsetOf(parts[1])).isEqualTo(-1);
+        assertThat(pool.offsetOf(ByteBuffer.allocate(10))).isEqualTo(-1);
+        composite.release();
+        assertThat(pool.freeSlots()).isEqualTo(PoolLayout.slotCount(POOL_SIZE));
+    }
+
+    @Test
+    void shouldServeNothingFromAPoolOnceDetached() {
+        allocator.attach(null);
+        ByteBuf buf = allocator.directBuffer(100).writeZero(1);
+        assertThat(offsetOf(buf)).isEqualTo(-1);
+        assertThat(allocator.fallbacks()).isEqualTo(1);
+        buf.release();
+        assertThat(allocator.heapBuffer(10).hasArray()).isTrue();
+    }
+}
