@@ -3,9 +3,13 @@ package dev.nettyshm.buffer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.util.ResourceLeakDetector;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -13,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class ShmByteBufAllocatorTest {
 
@@ -165,5 +170,32 @@ class ShmByteBufAllocatorTest {
         assertThat(allocator.fallbacks()).isEqualTo(1);
         buf.release();
         assertThat(allocator.heapBuffer(10).hasArray()).isTrue();
+    }
+
+    @Test
+    void shouldReportALeakedPoolBufferLikeAnyOther() throws Exception {
+        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        Logger logger = (Logger) LoggerFactory.getLogger(ResourceLeakDetector.class);
+        ListAppender<ILoggingEvent> reports = new ListAppender<>();
+        reports.start();
+        logger.addAppender(reports);
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+        try {
+            allocateAndForget();
+            for (int i = 0; i < 50 && reports.list.isEmpty(); i++) {
+                System.gc();
+                Thread.sleep(20);
+                // The detector reports what the collector found on the next tracked allocation.
+                allocator.directBuffer(16).release();
+            }
+            assertThat(reports.list).anyMatch(e -> e.getFormattedMessage().contains("LEAK: ByteBuf.release()"));
+        } finally {
+            ResourceLeakDetector.setLevel(level);
+            logger.detachAppender(reports);
+        }
+    }
+
+    private void allocateAndForget() {
+        allocator.directBuffer(300).writeZero(300);
     }
 }

@@ -1,5 +1,6 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.buffer.ShmByteBufAllocator;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -15,13 +16,15 @@ import java.util.concurrent.TimeUnit;
  */
 final class EchoClient extends ChannelInboundHandlerAdapter {
 
-    record Result(long messages, long mismatches) {
+    /** What came back, and how the channel's pool allocator served the messages sent. */
+    record Result(long messages, long mismatches, long pooled, long fallbacks) {
     }
 
-    private static final long WINDOW = 4L << 20;
+    private static final long DEFAULT_WINDOW = 4L << 20;
 
     private final int count;
     private final int size;
+    private final long window;
     private final CompletableFuture<Result> done = new CompletableFuture<>();
     private long sent;
     private long receivedBytes;
@@ -29,9 +32,10 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
     private final byte[] scratch;
     private final byte[] received = new byte[64 * 1024];
 
-    private EchoClient(int count, int size) {
+    private EchoClient(int count, int size, long window) {
         this.count = count;
         this.size = size;
+        this.window = window;
         this.scratch = new byte[size];
     }
 
@@ -42,7 +46,13 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
     /** Connects and starts sending; the result completes once every echo is checked, and the channel is closed. */
     static CompletableFuture<Result> start(EventLoopGroup group, ShmAddress address, int count, int size)
             throws InterruptedException {
-        EchoClient handler = new EchoClient(count, size);
+        return start(group, address, count, size, DEFAULT_WINDOW);
+    }
+
+    /** As {@link #start(EventLoopGroup, ShmAddress, int, int)}, with up to {@code window} bytes unanswered. */
+    static CompletableFuture<Result> start(EventLoopGroup group, ShmAddress address, int count, int size, long window)
+            throws InterruptedException {
+        EchoClient handler = new EchoClient(count, size, window);
         Channel channel = new Bootstrap().group(group).channel(ShmChannel.class).handler(handler)
                 .connect(address).sync().channel();
         return handler.done.whenComplete((result, failure) -> channel.close());
@@ -59,7 +69,7 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
 
     private void sendMore(ChannelHandlerContext ctx) {
         boolean wrote = false;
-        while (sent < count && sent * size - receivedBytes < WINDOW) {
+        while (sent < count && sent * size - receivedBytes < window) {
             for (int j = 0; j < size; j++) {
                 scratch[j] = pattern(sent, j);
             }
@@ -93,7 +103,10 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
         }
         buf.release();
         if (receivedBytes == (long) count * size) {
-            done.complete(new Result(receivedBytes / size, mismatches));
+            ShmByteBufAllocator alloc = ctx.channel().config().getAllocator() instanceof ShmByteBufAllocator a ? a
+                    : null;
+            done.complete(new Result(receivedBytes / size, mismatches, alloc == null ? 0 : alloc.pooled(),
+                    alloc == null ? 0 : alloc.fallbacks()));
         }
     }
 

@@ -14,9 +14,14 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
  * <ul>
  *   <li>{@code echo-server NAME}: echoes every byte on every connection;</li>
  *   <li>{@code stream-server NAME}: writes to every connection the sequence 0, 1, 2, … of longs, as fast as the
- *       connection takes them.</li>
+ *       connection takes them;</li>
+ *   <li>{@code hoard-server NAME BYTES}: holds every buffer it receives — the sender's pool runs dry — until it
+ *       holds BYTES, then echoes them all and echoes from then on;</li>
+ *   <li>{@code hold-client NAME BYTES}: connects, holds every buffer it receives and never releases one, and
+ *       prints {@code holding} once it holds BYTES.</li>
  * </ul>
- * Each prints {@code ready} once bound, and ends cleanly — closing the server — when its standard input closes.
+ * Each prints {@code ready} once bound or connected, and ends cleanly — closing its channel — when its standard
+ * input closes.
  */
 public final class TransportPeer {
 
@@ -26,9 +31,26 @@ public final class TransportPeer {
     public static void main(String[] args) throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
         try {
-            ChannelInboundHandlerAdapter handler = switch (args[0]) {
+            if (args[0].equals("hold-client")) {
+                Channel client = new io.netty.bootstrap.Bootstrap().group(group).channel(ShmChannel.class)
+                        .handler(new Hold(Long.parseLong(args[2]))).connect(new ShmAddress(args[1])).sync().channel();
+                System.out.println("ready");
+                System.out.flush();
+                while (System.in.read() >= 0) {
+                    // Run until the parent closes our input.
+                }
+                client.close().sync();
+                return;
+            }
+            io.netty.channel.ChannelHandler handler = switch (args[0]) {
                 case "echo-server" -> new EchoServer.Echo();
                 case "stream-server" -> new Stream();
+                case "hoard-server" -> new io.netty.channel.ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel child) {
+                        child.pipeline().addLast(new Hoard(Long.parseLong(args[2])));
+                    }
+                };
                 default -> throw new IllegalArgumentException("unknown command " + args[0]);
             };
             Channel server = new ServerBootstrap().group(group).channel(ShmServerChannel.class)
@@ -67,6 +89,66 @@ public final class TransportPeer {
                     buf.writeLong(next[0]++);
                 }
                 ctx.writeAndFlush(buf);
+            }
+        }
+    }
+
+    /** See the class comment; one per connection. */
+    private static final class Hoard extends ChannelInboundHandlerAdapter {
+        private final long threshold;
+        private final java.util.List<ByteBuf> held = new java.util.ArrayList<>();
+        private long heldBytes;
+
+        Hoard(long threshold) {
+            this.threshold = threshold;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (heldBytes < 0) {
+                ctx.write(msg);
+                return;
+            }
+            ByteBuf buf = (ByteBuf) msg;
+            held.add(buf);
+            heldBytes += buf.readableBytes();
+            if (heldBytes >= threshold) {
+                held.forEach(ctx::write);
+                held.clear();
+                heldBytes = -1;
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            held.forEach(ByteBuf::release);
+            held.clear();
+        }
+    }
+
+    /** Holds every buffer it receives, to the end; says so once it holds enough. */
+    private static final class Hold extends ChannelInboundHandlerAdapter {
+        private final long enough;
+        private final java.util.List<Object> held = new java.util.ArrayList<>();
+        private long heldBytes;
+
+        Hold(long enough) {
+            this.enough = enough;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            held.add(msg);
+            long before = heldBytes;
+            heldBytes += ((ByteBuf) msg).readableBytes();
+            if (before < enough && heldBytes >= enough) {
+                System.out.println("holding");
+                System.out.flush();
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.nettyshm.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.nettyshm.buffer.ShmByteBufAllocator;
 import dev.nettyshm.testing.ChildJvm;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -99,6 +100,106 @@ class TwoProcessTransportTest {
             assertThat(server.waitFor(30)).isZero();
         }
         assertThat(shmFiles(name)).isEmpty();
+    }
+
+    @Test
+    void shouldEchoTenThousandMessagesOfOneMebibyteSentFromThePool() throws Exception {
+        ChildJvm server = startServer("echo-server");
+        try {
+            EchoClient.Result result = EchoClient.run(group, address, 10_000, 1 << 20);
+            assertThat(result.messages()).isEqualTo(10_000);
+            assertThat(result.mismatches()).isZero();
+            assertThat(result.pooled()).as("messages sent as descriptors").isGreaterThan(5_000);
+        } finally {
+            server.closeInput();
+            assertThat(server.waitFor(30)).isZero();
+        }
+        assertThat(shmFiles(name)).isEmpty();
+    }
+
+    @Test
+    void shouldEchoAMillionMessagesOf256BytesSentFromThePool() throws Exception {
+        ChildJvm server = startServer("echo-server");
+        try {
+            // At most 2,048 messages unanswered: the pool's 256-byte class has as many slots. A sender that runs
+            // further ahead is served by copy once the class is empty (see the hoarding test below).
+            EchoClient.Result result = EchoClient.start(group, address, 1_000_000, 256, 2_048 * 256)
+                    .get(120, TimeUnit.SECONDS);
+            assertThat(result.messages()).isEqualTo(1_000_000);
+            assertThat(result.mismatches()).isZero();
+            assertThat(result.pooled()).as("messages sent as descriptors").isGreaterThan(900_000);
+        } finally {
+            server.closeInput();
+            assertThat(server.waitFor(30)).isZero();
+        }
+    }
+
+    @Test
+    void shouldGoOnByCopyWithoutLossWhileTheReceiverHoldsThePoolDry() throws Exception {
+        long hoard = 40L << 20;
+        ChildJvm server = ChildJvm.start(TransportPeer.class, "hoard-server", name, String.valueOf(hoard));
+        server.awaitLine("ready");
+        try {
+            // The 16 MiB pool holds at most 48 buffers of 64 KiB; the receiver holds 640 before it lets go.
+            EchoClient.Result result = EchoClient.start(group, address, 2_000, 64 << 10, 2 * hoard)
+                    .get(120, TimeUnit.SECONDS);
+            assertThat(result.messages()).isEqualTo(2_000);
+            assertThat(result.mismatches()).isZero();
+            assertThat(result.fallbacks()).as("copies while the pool was dry").isGreaterThan(500);
+            assertThat(result.pooled()).as("descriptors before and after").isGreaterThan(40);
+        } finally {
+            server.closeInput();
+            assertThat(server.waitFor(30)).isZero();
+        }
+    }
+
+    @Test
+    void shouldReclaimAConnectionsPoolWhenItsReceiverIsKilledHoldingBuffers() throws Exception {
+        // This side sends 64 buffers of 64 KiB from its pool to each client; the clients never release them.
+        List<Channel> children = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Channel server = new io.netty.bootstrap.ServerBootstrap().group(group).channel(ShmServerChannel.class)
+                .childHandler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public boolean isSharable() {
+                        return true;
+                    }
+
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        children.add(ctx.channel());
+                        for (int i = 0; i < 64; i++) {
+                            ctx.write(ctx.alloc().directBuffer(64 << 10).writeZero(64 << 10));
+                        }
+                        ctx.flush();
+                    }
+                }).bind(address).sync().channel();
+        try {
+            ChildJvm holder = ChildJvm.start(TransportPeer.class, "hold-client", name, String.valueOf(4 << 20));
+            holder.awaitLine("holding");
+            Channel first = children.getFirst();
+            String segment = ((ShmAddress) first.remoteAddress()).name();
+            assertThat(mappedSegments()).as("the connection's segment %s is mapped here", segment)
+                    .anyMatch(line -> line.contains(segment));
+            holder.kill();
+            assertThat(first.closeFuture().await(5, TimeUnit.SECONDS)).as("inactive after the kill").isTrue();
+            ShmByteBufAllocator pool = (ShmByteBufAllocator) first.config().getAllocator();
+            assertThat(pool.pooled()).as("the buffers crossed as descriptors").isGreaterThanOrEqualTo(32);
+            assertThat(mappedSegments()).as("closing unmapped the segment, pool and all")
+                    .noneMatch(line -> line.contains(segment));
+
+            ChildJvm next = ChildJvm.start(TransportPeer.class, "hold-client", name, String.valueOf(4 << 20));
+            next.awaitLine("holding");
+            next.closeInput();
+            assertThat(next.waitFor(30)).isZero();
+        } finally {
+            server.close().sync();
+        }
+    }
+
+    /** The shared-memory files this JVM has mapped, from {@code /proc/self/maps}. */
+    private static List<String> mappedSegments() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.contains("nettyshm-id-"))
+                .toList();
     }
 
     @Test
