@@ -77,11 +77,6 @@ public final class ShmPool {
         return null;
     }
 
-    /** Whether a buffer of {@code capacity} could come from a pool at all. */
-    static boolean fits(int capacity) {
-        return capacity > 0 && capacity <= PoolLayout.MAX_SLOT_SIZE;
-    }
-
     /**
      * Where {@code part} begins in this pool, if all of it lies in one of its slots: what a descriptor carries.
      *

@@ -16,7 +16,8 @@ import java.util.Set;
 
 /**
  * The configuration of a {@link ShmChannel}: Netty's common options, {@link ChannelOption#ALLOW_HALF_CLOSURE},
- * {@link ShmChannelOption#RING_CAPACITY} and {@link ShmChannelOption#POOL_SIZE}.
+ * {@link ShmChannelOption#RING_CAPACITY}, {@link ShmChannelOption#POOL_SIZE} and
+ * {@link ShmChannelOption#POOL_THRESHOLD}.
  *
  * <p>The channel's {@link ChannelOption#ALLOCATOR} is by default its own {@link ShmByteBufAllocator}, serving from
  * the connection's pool. Setting any {@code ShmByteBufAllocator} (such as {@link ShmByteBufAllocator#DEFAULT})
@@ -58,7 +59,7 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
         return getOptions(super.getOptions(), ShmChannelOption.RING_CAPACITY, ShmChannelOption.POOL_SIZE,
-                ChannelOption.ALLOW_HALF_CLOSURE);
+                ShmChannelOption.POOL_THRESHOLD, ChannelOption.ALLOW_HALF_CLOSURE);
     }
 
     @Override
@@ -69,6 +70,9 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
         }
         if (option == ShmChannelOption.POOL_SIZE) {
             return (T) Integer.valueOf(poolSize);
+        }
+        if (option == ShmChannelOption.POOL_THRESHOLD) {
+            return (T) Integer.valueOf(poolAllocator.threshold());
         }
         if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             return (T) Boolean.valueOf(allowHalfClosure);
@@ -83,6 +87,8 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
             setRingCapacity((Integer) value);
         } else if (option == ShmChannelOption.POOL_SIZE) {
             setPoolSize((Integer) value);
+        } else if (option == ShmChannelOption.POOL_THRESHOLD) {
+            poolAllocator.threshold((Integer) value);
         } else if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             setAllowHalfClosure((Boolean) value);
         } else if (IGNORED.contains(option)) {

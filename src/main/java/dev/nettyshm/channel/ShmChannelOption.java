@@ -31,6 +31,13 @@ public final class ShmChannelOption<T> extends ChannelOption<T> {
      */
     public static final ChannelOption<Integer> POOL_SIZE = valueOf(ShmChannelOption.class, "POOL_SIZE");
 
+    /**
+     * The smallest buffer the channel's {@link dev.nettyshm.buffer.ShmByteBufAllocator} serves from the pool;
+     * smaller ones are copied through the ring, which costs less for them. Default
+     * {@value dev.nettyshm.buffer.ShmByteBufAllocator#DEFAULT_THRESHOLD}.
+     */
+    public static final ChannelOption<Integer> POOL_THRESHOLD = valueOf(ShmChannelOption.class, "POOL_THRESHOLD");
+
     @SuppressWarnings({"deprecation", "unused"})
     private ShmChannelOption() {
         super(null);

@@ -30,7 +30,7 @@ class ShmByteBufAllocatorTest {
     private final ShmByteBufAllocator allocator = new ShmByteBufAllocator();
 
     ShmByteBufAllocatorTest() {
-        allocator.attach(pool);
+        allocator.attach(pool).threshold(1);
     }
 
     @AfterEach
@@ -160,6 +160,20 @@ class ShmByteBufAllocatorTest {
         assertThat(pool.offsetOf(ByteBuffer.allocate(10))).isEqualTo(-1);
         composite.release();
         assertThat(pool.freeSlots()).isEqualTo(PoolLayout.slotCount(POOL_SIZE));
+    }
+
+    @Test
+    void shouldServeBuffersBelowTheThresholdFromTheFallbackUncounted() {
+        allocator.threshold(4096);
+        ByteBuf small = allocator.directBuffer(4095).writeZero(1);
+        ByteBuf large = allocator.directBuffer(4096).writeZero(1);
+        assertThat(offsetOf(small)).isEqualTo(-1);
+        assertThat(offsetOf(large)).isNotNegative();
+        assertThat(allocator.fallbacks()).as("a small buffer is no fallback: it was never meant for the pool")
+                .isZero();
+        small.release();
+        large.release();
+        assertThatThrownBy(() -> allocator.threshold(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -52,9 +52,15 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
     /** As {@link #start(EventLoopGroup, ShmAddress, int, int)}, with up to {@code window} bytes unanswered. */
     static CompletableFuture<Result> start(EventLoopGroup group, ShmAddress address, int count, int size, long window)
             throws InterruptedException {
+        return start(group, address, count, size, window, ShmByteBufAllocator.DEFAULT_THRESHOLD);
+    }
+
+    /** As above, with the smallest buffer sent from the pool {@code poolThreshold}. */
+    static CompletableFuture<Result> start(EventLoopGroup group, ShmAddress address, int count, int size, long window,
+            int poolThreshold) throws InterruptedException {
         EchoClient handler = new EchoClient(count, size, window);
         Channel channel = new Bootstrap().group(group).channel(ShmChannel.class).handler(handler)
-                .connect(address).sync().channel();
+                .option(ShmChannelOption.POOL_THRESHOLD, poolThreshold).connect(address).sync().channel();
         return handler.done.whenComplete((result, failure) -> channel.close());
     }
 

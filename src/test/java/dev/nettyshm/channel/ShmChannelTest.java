@@ -92,7 +92,8 @@ class ShmChannelTest {
                     .childHandler(new dev.nettyshm.examples.EchoServer.Echo()).bind(address).sync().channel();
             List<CompletableFuture<EchoClient.Result>> clients = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
-                clients.add(EchoClient.start(clientLoop, address, 2_000, 1 + 131 * i % 2000));
+                // A small window each: a hundred connections' worth of buffers in flight stay a few MiB.
+                clients.add(EchoClient.start(clientLoop, address, 2_000, 1 + 131 * i % 2000, 64 << 10));
             }
             for (CompletableFuture<EchoClient.Result> client : clients) {
                 assertThat(client.get(60, TimeUnit.SECONDS).mismatches()).isZero();

@@ -74,7 +74,7 @@ class TwoProcessTransportTest {
         try {
             List<CompletableFuture<EchoClient.Result>> clients = new java.util.ArrayList<>();
             for (int i = 0; i < 50; i++) {
-                clients.add(EchoClient.start(group, address, 5_000, 1 + 97 * i % 3000));
+                clients.add(EchoClient.start(group, address, 5_000, 1 + 97 * i % 3000, 256 << 10));
             }
             for (CompletableFuture<EchoClient.Result> client : clients) {
                 EchoClient.Result result = client.get(120, TimeUnit.SECONDS);
@@ -123,7 +123,7 @@ class TwoProcessTransportTest {
         try {
             // At most 2,048 messages unanswered: the pool's 256-byte class has as many slots. A sender that runs
             // further ahead is served by copy once the class is empty (see the hoarding test below).
-            EchoClient.Result result = EchoClient.start(group, address, 1_000_000, 256, 2_048 * 256)
+            EchoClient.Result result = EchoClient.start(group, address, 1_000_000, 256, 2_048 * 256, 256)
                     .get(120, TimeUnit.SECONDS);
             assertThat(result.messages()).isEqualTo(1_000_000);
             assertThat(result.mismatches()).isZero();

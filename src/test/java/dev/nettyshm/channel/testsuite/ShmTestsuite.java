@@ -3,6 +3,7 @@ package dev.nettyshm.channel.testsuite;
 import dev.nettyshm.buffer.ShmByteBufAllocator;
 import dev.nettyshm.channel.ShmAddress;
 import dev.nettyshm.channel.ShmChannel;
+import dev.nettyshm.channel.ShmChannelOption;
 import dev.nettyshm.channel.ShmIoHandler;
 import dev.nettyshm.channel.ShmServerChannel;
 import io.netty.bootstrap.Bootstrap;
@@ -25,17 +26,22 @@ import java.util.UUID;
 final class ShmTestsuite {
 
     private static final EventLoopGroup SERVER_GROUP = new MultiThreadIoEventLoopGroup(2, ShmIoHandler.newFactory());
+    /** One for all tests: a pooling allocator keeps its chunks as long as it lives. */
+    private static final ByteBufAllocator ADAPTIVE = new AdaptiveByteBufAllocator();
     private static final EventLoopGroup CLIENT_GROUP = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
 
     private ShmTestsuite() {
     }
 
+    // With the pool allocator, buffers of every size cross by descriptor, not only those of the default threshold.
     static BootstrapFactory<ServerBootstrap> server() {
-        return () -> new ServerBootstrap().group(SERVER_GROUP).channel(ShmServerChannel.class);
+        return () -> new ServerBootstrap().group(SERVER_GROUP).channel(ShmServerChannel.class)
+                .childOption(ShmChannelOption.POOL_THRESHOLD, 1);
     }
 
     static BootstrapFactory<Bootstrap> client() {
-        return () -> new Bootstrap().group(CLIENT_GROUP).channel(ShmChannel.class);
+        return () -> new Bootstrap().group(CLIENT_GROUP).channel(ShmChannel.class)
+                .option(ShmChannelOption.POOL_THRESHOLD, 1);
     }
 
     static List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> combos() {
@@ -59,7 +65,7 @@ final class ShmTestsuite {
      * default allocator, whose buffers cross by copy.
      */
     static List<ByteBufAllocator> allocators() {
-        return List.of(ShmByteBufAllocator.DEFAULT, new AdaptiveByteBufAllocator());
+        return List.of(ShmByteBufAllocator.DEFAULT, ADAPTIVE);
     }
 
     static SocketAddress newAddress() {

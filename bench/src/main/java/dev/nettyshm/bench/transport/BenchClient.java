@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
- * The client side of a measurement: {@code BenchClient TRANSPORT CPU ADDRESS pingpong SIZE WARMUP COUNT} prints
+ * The client side of a measurement: {@code BenchClient TRANSPORT CPU ADDRESS pingpong SIZE WARMUP COUNT [refill]}
+ * prints
  * {@code result p50 p99 p999} in nanoseconds (HdrHistogram); {@code … throughput SIZE COUNT FLUSHEVERY [alloc]} prints
  * {@code result bytesPerSecond messagesPerSecond}. The event loop is pinned to CPU. For {@code LOCAL} the address
  * is {@code -SERVERCPU}: the server runs in this JVM on its own event loop, pinned to SERVERCPU.
@@ -48,7 +49,8 @@ public final class BenchClient {
                 address = Transport.parse(target);
             }
             Measurement handler = mode.equals("pingpong")
-                    ? new PingPong(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]))
+                    ? new PingPong(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]),
+                            args.length > 7 && args[7].equals("refill"))
                     : new Throughput(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]),
                             args.length > 7 && args[7].equals("alloc"));
             Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.channel).handler(handler)
@@ -60,6 +62,10 @@ public final class BenchClient {
             Integer ringCapacity = Integer.getInteger("bench.ringCapacity");
             if (transport == Transport.SHM && ringCapacity != null) {
                 bootstrap.option(ShmChannelOption.RING_CAPACITY, ringCapacity);
+            }
+            Integer poolSize = Integer.getInteger("bench.poolSize");
+            if (transport == Transport.SHM && poolSize != null) {
+                bootstrap.option(ShmChannelOption.POOL_SIZE, poolSize);
             }
             Channel channel = bootstrap.connect(address).sync().channel();
             String result = handler.result.get(600, TimeUnit.SECONDS);
@@ -96,15 +102,18 @@ public final class BenchClient {
         private int received;
         private long sentAt;
 
-        PingPong(int size, int warmup, int count) {
+        private final boolean refill;
+
+        PingPong(int size, int warmup, int count, boolean refill) {
             this.size = size;
             this.warmup = warmup;
             this.count = count;
+            this.refill = refill;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            ctx.write(ctx.alloc().buffer(1).writeByte('P'));
+            ctx.write(ctx.alloc().buffer(1).writeByte(refill ? 'R' : 'P'));
             send(ctx);
         }
 

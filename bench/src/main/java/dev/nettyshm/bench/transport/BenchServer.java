@@ -14,7 +14,8 @@ import java.util.UUID;
  * The server side of a measurement, in its own JVM: {@code BenchServer TRANSPORT CPU}, its event loop pinned to
  * CPU. Prints {@code ready ADDRESS}
  * and serves until its input closes. A connection's first byte picks its mode: {@code P} echoes every byte
- * (ping-pong); {@code T} reads a message size and an 8-byte total, swallows that many bytes — checking that the
+ * (ping-pong); {@code R} echoes each buffer's bytes copied into a buffer from the channel's allocator, as a handler
+ * that builds its reply does (ping-pong through shared buffers); {@code T} reads a message size and an 8-byte total, swallows that many bytes — checking that the
  * first and last 8 bytes of each message hold their offsets — and answers {@code !} (or {@code X} if one did not),
  * then reads the next total (throughput: a warm-up phase, then the measured one); {@code W} reads 8-byte {@link System#nanoTime()}
  * stamps and answers each with the nanoseconds it took to arrive (wake-up latency: the clock is the machine's
@@ -73,6 +74,11 @@ public final class BenchServer {
             }
             if (mode == 'P') {
                 ctx.write(buf);
+                return;
+            }
+            if (mode == 'R') {
+                ctx.write(ctx.alloc().directBuffer(buf.readableBytes()).writeBytes(buf));
+                buf.release();
                 return;
             }
             if (mode == 'W') {

@@ -114,18 +114,24 @@ public final class TransportReport {
 
     private String measure(Transport transport, String serverCpu, String clientCpu, String... clientArgs)
             throws Exception {
+        return measure(List.of(), transport, serverCpu, clientCpu, clientArgs);
+    }
+
+    /** One client run against a fresh server; {@code clientOptions} go to the client's JVM. */
+    static String measure(List<String> clientOptions, Transport transport, String serverCpu, String clientCpu,
+            String... clientArgs) throws Exception {
         List<String> client = new ArrayList<>(List.of(transport.name(), clientCpu));
         if (!transport.crossesProcesses) {
             client.add("-" + serverCpu);
             client.addAll(List.of(clientArgs));
-            return resultOf(start(BenchClient.class, client));
+            return resultOf(start(clientOptions, BenchClient.class, client));
         }
-        Process server = start(BenchServer.class, List.of(transport.name(), serverCpu));
+        Process server = start(List.of(), BenchServer.class, List.of(transport.name(), serverCpu));
         try {
             String address = awaitReady(server);
             client.add(address);
             client.addAll(List.of(clientArgs));
-            return resultOf(start(BenchClient.class, client));
+            return resultOf(start(clientOptions, BenchClient.class, client));
         } finally {
             stop(server);
         }
@@ -133,10 +139,10 @@ public final class TransportReport {
 
     private String rawRing(String serverCpu, String clientCpu) throws Exception {
         Path file = Path.of("/dev/shm", "bench-raw-ring-" + UUID.randomUUID());
-        Process server = start(RawRing.class, List.of("server", file.toString(), serverCpu));
+        Process server = start(List.of(), RawRing.class, List.of("server", file.toString(), serverCpu));
         try {
             awaitReady(server);
-            return resultOf(start(RawRing.class, List.of("client", file.toString(), clientCpu, "64",
+            return resultOf(start(List.of(), RawRing.class, List.of("client", file.toString(), clientCpu, "64",
                     String.valueOf(100_000 / scale), String.valueOf(1_000_000 / scale))));
         } finally {
             stop(server);
@@ -144,7 +150,7 @@ public final class TransportReport {
         }
     }
 
-    private static Process start(Class<?> main, List<String> args) throws IOException {
+    private static Process start(List<String> options, Class<?> main, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 // Above 512 MiB of heap: below it Netty's allocator turns to its low-memory mode and stops pooling
                 // large buffers, which then costs every transport more than its own work.
@@ -152,7 +158,9 @@ public final class TransportReport {
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 // Agrona 2 reaches for the JDK's internal Unsafe.
                 "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), main.getName()));
+                "-cp", System.getProperty("java.class.path")));
+        command.addAll(options);
+        command.add(main.getName());
         command.addAll(args);
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
@@ -191,7 +199,7 @@ public final class TransportReport {
         }
     }
 
-    private static long[] parse(String result) {
+    static long[] parse(String result) {
         String[] parts = result.trim().split(" ");
         long[] values = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
@@ -200,11 +208,11 @@ public final class TransportReport {
         return values;
     }
 
-    private static String micros(long nanos) {
+    static String micros(long nanos) {
         return String.format("%.2f", nanos / 1e3);
     }
 
-    private static String label(int size) {
+    static String label(int size) {
         return size >= 1024 ? (size / 1024) + " KiB" : size + " B";
     }
 }
