@@ -8,17 +8,19 @@ package dev.nettyshm.buffer;
  * <pre>
  *  0                 S                 S + P/2          S + 3P/4       S + 7P/8              S + P
  *  +-----------------+-----------------+----------------+--------------+-----+-----+-----+-----+
- *  | slot states     | 1 MiB slots     | 256 KiB slots  | 64 KiB slots | 16K | 4K  | 1K  | 256 |
- *  | int per slot    | (P/2)           | (P/4)          | (P/8)        | each P/32             |
+ *  | used counts,    | 1 MiB slots     | 256 KiB slots  | 64 KiB slots | 16K | 4K  | 1K  | 256 |
+ *  | slot states     | (P/2)           | (P/4)          | (P/8)        | each P/32             |
  *  +-----------------+-----------------+----------------+--------------+-----+-----+-----+-----+
- *  S = statesLength(P): 4 bytes per slot, rounded up to a page
+ *  S = statesLength(P): 64 bytes of used-slot counts (an int per class), then an int per slot; rounded up to
+ *  a page
  * </pre>
  *
  * A slot's state counts its holds: 0 is free; the sender's allocation takes the first hold (a compare-and-set from
  * 0), each descriptor of the slot it sends adds one, and each release — the sender's buffer reaching reference
  * count 0, the receiver's buffer reaching it — gives one back. Whoever returns the last hold frees the slot; only
  * the sender allocates. The counts are atomic operations on shared memory, so either process may release from
- * any thread.
+ * any thread. Taking a free slot adds one to its class's used count and freeing it takes one away: the sender
+ * reads those counts to hold its writers back before a class runs dry.
  *
  * <p>A descriptor, sent as a ring message, names the bytes of one slot:
  *
@@ -48,6 +50,8 @@ public final class PoolLayout {
     /** Length of a descriptor. */
     public static final int DESCRIPTOR_LENGTH = 16;
 
+    /** Offset of the state table, after the used-slot counts of the classes. */
+    static final int STATES_OFFSET = 64;
     private static final int STATE_LENGTH = Integer.BYTES;
     private static final int PAGE = 4096;
 
@@ -75,7 +79,7 @@ public final class PoolLayout {
 
     /** Bytes of the state table. */
     static int statesLength(int poolSize) {
-        return (slotCount(poolSize) * STATE_LENGTH + PAGE - 1) & -PAGE;
+        return (STATES_OFFSET + slotCount(poolSize) * STATE_LENGTH + PAGE - 1) & -PAGE;
     }
 
     /** Bytes a pool of {@code poolSize} occupies: state table and slots. */

@@ -21,6 +21,7 @@ public final class ShmPool {
 
     private final String name;
     private final int poolSize;
+    private final MemorySegment used;
     private final MemorySegment states;
     private final MemorySegment slots;
     private final long slotsAddress;
@@ -44,7 +45,8 @@ public final class ShmPool {
         this.name = name;
         this.poolSize = poolSize;
         int statesLength = PoolLayout.statesLength(poolSize);
-        this.states = memory.asSlice(0, statesLength);
+        this.used = memory.asSlice(0, PoolLayout.STATES_OFFSET);
+        this.states = memory.asSlice(PoolLayout.STATES_OFFSET, statesLength - PoolLayout.STATES_OFFSET);
         this.slots = memory.asSlice(statesLength, poolSize);
         this.slotsAddress = slots.address();
         this.lease = lease;
@@ -68,6 +70,7 @@ public final class ShmPool {
                 long state = (long) slot * Integer.BYTES;
                 // Acquire: a slot the receiver freed is read only after its release of the bytes.
                 if ((int) INT.getAcquire(states, state) == 0 && INT.compareAndSet(states, state, 0, 1)) {
+                    INT.getAndAdd(used, (long) c * Integer.BYTES, 1);
                     lease.retain();
                     return new ShmByteBuf(alloc, this, slot, view(slotStart(slot), initialCapacity), maxCapacity,
                             0);
@@ -136,7 +139,9 @@ public final class ShmPool {
             long state = (long) slot * Integer.BYTES;
             // Release: our reads and writes of the slot happen before the next owner sees it free.
             int before = (int) INT.getAndAddRelease(states, state, -1);
-            if (before <= 0) {
+            if (before == 1) {
+                INT.getAndAdd(used, (long) classOf(slot) * Integer.BYTES, -1);
+            } else if (before <= 0) {
                 INT.getAndAdd(states, state, 1);
                 corruption = name + ": slot " + slot + " was released with " + before + " holds; the peer released"
                         + " a buffer it did not hold";
@@ -152,6 +157,29 @@ public final class ShmPool {
      */
     public String corruption() {
         return corruption;
+    }
+
+    /**
+     * Whether some class has more than three quarters of its slots in use: its writers should wait before the class
+     * runs dry and buffers fall back to copies. Reads the used counts, one word per class.
+     */
+    public boolean crowded() {
+        return inUseBeyond(3, 4);
+    }
+
+    /** Whether some class has more than half its slots in use: a crowded pool is relieved at or below it. */
+    public boolean busy() {
+        return inUseBeyond(1, 2);
+    }
+
+    private boolean inUseBeyond(int numerator, int denominator) {
+        for (int c = 0; c < PoolLayout.SLOT_SIZES.length; c++) {
+            int inUse = (int) INT.getAcquire(used, (long) c * Integer.BYTES);
+            if (inUse * denominator > (firstSlot[c + 1] - firstSlot[c]) * numerator) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Free slots now, for tests and counters. */

@@ -55,6 +55,10 @@ import java.util.concurrent.TimeUnit;
 public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+    /** The user-defined writability bit the pool's crowding clears. */
+    private static final int POOL_WRITABILITY = 1;
+    /** How long a loop sleeps at most while a crowded pool holds writers back: a release rings no doorbell. */
+    private static final long POOL_WAIT_NANOS = 1_000_000;
 
     private enum State { OPEN, CONNECTING, ACTIVE, CLOSED }
 
@@ -81,6 +85,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private boolean readRequested;
     /** A write found the ring full; the rest waits in the outbound buffer. */
     private boolean waitingForSpace;
+    /** Descriptors went out since the pool's crowding was last looked at. */
+    private boolean sentDescriptors;
+    /** The pool is crowded: writability is off until the peer releases enough of this side's buffers. */
+    private boolean waitingForPool;
     /** {@code shutdownOutput()} found the ring full; the end-of-stream record waits. */
     private boolean endOfStreamPending;
     /** The socket reached its end: the peer closed the connection or died. */
@@ -353,6 +361,29 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         if (out.publish()) {
             ringDoorbell();
         }
+        if (sentDescriptors) {
+            sentDescriptors = false;
+            checkPoolCrowding();
+        }
+    }
+
+    /**
+     * Holds writers back — writability off — while the pool is crowded, so that they do not allocate until it runs
+     * dry and every further buffer falls back to a copy; lets them go once the peer has released enough.
+     */
+    private void checkPoolCrowding() {
+        ShmPool pool = connection.outPool;
+        ChannelOutboundBuffer buffer = unsafe().outboundBuffer();
+        if (pool == null || buffer == null) {
+            return;
+        }
+        if (!waitingForPool && pool.crowded()) {
+            waitingForPool = true;
+            buffer.setUserDefinedWritability(POOL_WRITABILITY, false);
+        } else if (waitingForPool && !pool.busy()) {
+            waitingForPool = false;
+            buffer.setUserDefinedWritability(POOL_WRITABILITY, true);
+        }
     }
 
     /**
@@ -397,6 +428,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
         // The receiver's hold, taken before publication makes the descriptor visible to it.
         connection.outPool.retainForDescriptor(poolOffset);
+        sentDescriptors = true;
         return length;
     }
 
@@ -454,6 +486,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 peerGone = true;
             }
             checkPools();
+            if (waitingForPool) {
+                checkPoolCrowding();
+                work += waitingForPool ? 0 : 1;
+            }
             if (readRequested && !inputShutdown) {
                 work += readFromRing();
             } else if (!inputShutdown && sharedPending == null && connection.in.atEndOfStream()) {
@@ -835,6 +871,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         @Override
         public void cancelSleep() {
             ShmChannel.this.cancelSleep();
+        }
+
+        @Override
+        public long sleepLimitNanos() {
+            return waitingForPool ? POOL_WAIT_NANOS : Long.MAX_VALUE;
         }
 
         @Override

@@ -27,6 +27,14 @@ interface ShmIoHandle extends IoHandle {
     void cancelSleep();
 
     /**
+     * The longest the handler may sleep now, in nanoseconds: shorter when the handle waits for something no doorbell
+     * announces.
+     */
+    default long sleepLimitNanos() {
+        return Long.MAX_VALUE;
+    }
+
+    /**
      * Touching the handle's shared memory faulted — the peer cut the segment's file short — and the JVM raised
      * {@code cause}: the handle closes, with an exception that says so, and the loop goes on with the others.
      */

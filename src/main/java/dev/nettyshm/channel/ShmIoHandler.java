@@ -143,6 +143,9 @@ public final class ShmIoHandler implements IoHandler {
                 selected = selector.selectNow();
             } else {
                 long delayNanos = Math.min(context.delayNanos(now), policy.maxSleep().toNanos());
+                for (ShmIoHandle handle : handles) {
+                    delayNanos = Math.min(delayNanos, handle.sleepLimitNanos());
+                }
                 long millis = TimeUnit.NANOSECONDS.toMillis(delayNanos);
                 selected = millis <= 0 ? selector.selectNow() : selector.select(millis);
             }

@@ -177,6 +177,26 @@ class ShmByteBufAllocatorTest {
     }
 
     @Test
+    void shouldCallThePoolCrowdedPastThreeQuartersOfAClassAndRelievedAtHalf() {
+        // A 2 MiB pool has 16 slots of 4 KiB.
+        List<ByteBuf> held = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            held.add(allocator.directBuffer(4096));
+        }
+        assertThat(pool.crowded()).isFalse();
+        held.add(allocator.directBuffer(4096));
+        assertThat(pool.crowded()).isTrue();
+        while (held.size() > 9) {
+            held.removeLast().release();
+        }
+        assertThat(pool.crowded()).isFalse();
+        assertThat(pool.busy()).as("still more than half in use").isTrue();
+        held.removeLast().release();
+        assertThat(pool.busy()).isFalse();
+        held.forEach(ByteBuf::release);
+    }
+
+    @Test
     void shouldServeNothingFromAPoolOnceDetached() {
         allocator.attach(null);
         ByteBuf buf = allocator.directBuffer(100).writeZero(1);
