@@ -30,8 +30,9 @@ import org.HdrHistogram.Histogram;
  * message to a peer whose loop has gone to sleep — from the sender's clock before the write to the receiver's on
  * arrival; the machine's monotonic clock is shared by its processes. Messages go every 2 ms and every 20 ms, long
  * enough for the peer to fall asleep; the longer a CPU has been idle, the longer this VM takes to wake it. Beside
- * the shared-memory transport: Netty's epoll domain sockets, and the floor — a thread blocked in a plain socket
- * {@code read}, which every wake-up on the machine pays at least.
+ * the shared-memory transport: Netty's NIO TCP (whose loop, like this transport's, sleeps in a JDK
+ * {@code Selector}), its epoll domain sockets, and the floor — a thread blocked in a plain socket {@code read},
+ * which every wake-up on the machine pays at least.
  *
  * <p>Run: {@code ./mvnw -q test-compile exec:exec@bench-idle} (about a minute).
  */
@@ -47,13 +48,14 @@ public final class IdleAndWakeup {
 
     public static void main(String[] args) throws Exception {
         System.out.println(idleCpu());
-        System.out.println("\n| idle before each message | shared memory p50 / p90 µs | epoll domain socket p50 / p90 µs"
-                + " | floor: blocked read p50 / p90 µs |\n|---|---:|---:|---:|");
+        System.out.println("\n| idle before each message | shared memory p50 / p90 µs | NIO TCP p50 / p90 µs"
+                + " | epoll domain socket p50 / p90 µs | floor: blocked read p50 / p90 µs |\n|---|---:|---:|---:|---:|");
         for (int gap : GAPS_MILLIS) {
             Histogram shm = overNetty(Transport.SHM, gap);
+            Histogram nio = overNetty(Transport.NIO_TCP, gap);
             Histogram uds = overNetty(Transport.EPOLL_UDS, gap);
             Histogram floor = floor(gap);
-            System.out.printf("| %d ms | %s | %s | %s |%n", gap, cell(shm), cell(uds), cell(floor));
+            System.out.printf("| %d ms | %s | %s | %s | %s |%n", gap, cell(shm), cell(nio), cell(uds), cell(floor));
         }
     }
 
