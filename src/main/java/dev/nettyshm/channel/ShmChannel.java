@@ -81,6 +81,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private ByteBuffer handshake;
     private ChannelPromise connectPromise;
     private Future<?> connectTimeout;
+    /** Counted on the event loop, read from any thread: see {@link #metrics()}. */
+    private final Counters counters = new Counters();
     /** A read was asked for ({@code read()} or auto-read) and no bytes have been delivered since. */
     private boolean readRequested;
     /** A write found the ring full; the rest waits in the outbound buffer. */
@@ -350,6 +352,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             }
             int written = offer(buf, readable);
             if (written > 0) {
+                counters.add(Counters.BYTES_WRITTEN, written);
+                counters.add(Counters.MESSAGES_WRITTEN, written == readable ? 1 : 0);
                 in.removeBytes(written);
             }
             if (written < readable) {
@@ -429,6 +433,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         // The receiver's hold, taken before publication makes the descriptor visible to it.
         connection.outPool.retainForDescriptor(poolOffset);
         sentDescriptors = true;
+        counters.add(Counters.DESCRIPTORS_SENT, 1);
         return length;
     }
 
@@ -536,6 +541,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 ByteBuf shared = nextShared(allocHandle);
                 if (shared != null) {
                     int n = shared.readableBytes();
+                    counters.add(Counters.BYTES_READ, n);
+                    counters.add(Counters.READS, 1);
                     allocHandle.incMessagesRead(1);
                     total += n;
                     readRequested = false;
@@ -556,6 +563,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                     break;
                 }
                 buf.writerIndex(buf.writerIndex() + n);
+                counters.add(Counters.BYTES_READ, n);
+                counters.add(Counters.READS, 1);
                 allocHandle.lastBytesRead(n);
                 allocHandle.incMessagesRead(1);
                 total += n;
@@ -616,6 +625,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                     + " bytes where only descriptors of " + PoolLayout.DESCRIPTOR_LENGTH + " bytes are sent"
                     + (connection.inPool == null ? ", on a connection without pools" : ""));
         }
+        counters.add(Counters.DESCRIPTORS_RECEIVED, 1);
         return connection.inPool.receive(alloc(), descriptor.get(ValueLayout.JAVA_LONG,
                 PoolLayout.DESCRIPTOR_OFFSET_OFFSET), descriptor.get(ValueLayout.JAVA_INT,
                 PoolLayout.DESCRIPTOR_LENGTH_OFFSET));
@@ -691,6 +701,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     /** Tells a sleeping peer there is work: a byte on the socket wakes its selector. */
     private void ringDoorbell() {
         try {
+            counters.add(Counters.DOORBELLS_RUNG, 1);
             doorbell.clear().put((byte) 1).flip();
             // A full socket buffer (0 written) means doorbells are already waiting to be read: enough.
             socket.write(doorbell);
@@ -716,6 +727,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                     peerEnded();
                     return;
                 }
+                counters.add(Counters.DOORBELLS_RECEIVED, n);
             }
         } catch (IOException e) {
             if (state == State.CONNECTING) {
@@ -860,7 +872,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
         @Override
         public int poll() {
-            return ShmChannel.this.poll();
+            int work = ShmChannel.this.poll();
+            if (work == 0) {
+                counters.add(Counters.EMPTY_POLLS, 1);
+            }
+            return work;
         }
 
         @Override
@@ -895,6 +911,24 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         public void close() {
             close(voidPromise());
         }
+    }
+
+    /**
+     * The channel's counters now. Thread-safe: callable from any thread, for logging or a metrics registry; the
+     * counts are written by the event loop alone and read without locking, so a snapshot taken elsewhere may lag
+     * the loop by a few updates, and its fields are not one instant's.
+     */
+    public ShmChannelMetrics metrics() {
+        // The volatile read of the state first: it orders the read of the connection after the loop's write of it.
+        boolean active = state == State.ACTIVE;
+        Connection current = connection;
+        long outFill = 0;
+        long inFill = 0;
+        if (active && current != null) {
+            outFill = current.out.pendingBytes();
+            inFill = current.in.pendingBytes();
+        }
+        return counters.snapshot(config.poolAllocator().fallbacks(), outFill, inFill);
     }
 
     /** The connection's shared memory, for tests that play a hostile peer; {@code null} before connecting. */

@@ -160,6 +160,11 @@ public final class RingConsumer extends Ring {
         return endOfStream;
     }
 
+    /** Bytes published and not yet consumed, by the last producer position seen; records' headers included. */
+    public long pendingBytes() {
+        return tailCache - head;
+    }
+
     /** Whether the end-of-stream record was read. */
     public boolean isEndOfStream() {
         return endOfStream;

@@ -109,6 +109,46 @@ class ShmChannelTest {
     }
 
     @Test
+    void shouldCountWhatCrossesEachWay() throws Exception {
+        CompletableFuture<ShmChannel> child = new CompletableFuture<>();
+        Channel server = new ServerBootstrap().group(group).channel(ShmServerChannel.class)
+                .childHandler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        child.complete((ShmChannel) ctx.channel());
+                    }
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ((ByteBuf) msg).release();
+                    }
+                }).bind(address).sync().channel();
+        ShmChannel client = (ShmChannel) new Bootstrap().group(group).channel(ShmChannel.class)
+                .handler(new ChannelInboundHandlerAdapter()).connect(address).sync().channel();
+        // One buffer from the pool (it crosses by descriptor), one below the pool threshold (by copy).
+        client.write(client.alloc().directBuffer(8192).writeZero(8192));
+        client.writeAndFlush(client.alloc().directBuffer(100).writeZero(100)).sync();
+        ShmChannel receiver = child.get(5, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (receiver.metrics().bytesRead() < 8292 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        ShmChannelMetrics sent = client.metrics();
+        ShmChannelMetrics received = receiver.metrics();
+        assertThat(sent.bytesWritten()).isEqualTo(8292);
+        assertThat(sent.messagesWritten()).isEqualTo(2);
+        assertThat(sent.descriptorsSent()).isEqualTo(1);
+        assertThat(sent.poolFallbacks()).isZero();
+        assertThat(received.bytesRead()).isEqualTo(8292);
+        assertThat(received.descriptorsReceived()).isEqualTo(1);
+        assertThat(received.reads()).isGreaterThanOrEqualTo(2);
+        assertThat(received.inRingFill()).isZero();
+        assertThat(received.emptyPolls()).isPositive();
+        client.close().sync();
+        server.close().sync();
+    }
+
+    @Test
     void shouldRefuseAConnectionToANameNobodyListensOn() {
         assertThatThrownBy(() -> new Bootstrap().group(group).channel(ShmChannel.class)
                 .handler(new ChannelInboundHandlerAdapter()).connect(address).sync())

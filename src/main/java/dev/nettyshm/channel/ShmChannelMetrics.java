@@ -1,0 +1,25 @@
+package dev.nettyshm.channel;
+
+/**
+ * A snapshot of a {@link ShmChannel}'s counters, from {@link ShmChannel#metrics()}; all counts since the channel
+ * was created.
+ *
+ * @param bytesWritten        bytes this side put into the connection, by copy or by descriptor
+ * @param messagesWritten     buffers written whole
+ * @param bytesRead           bytes delivered to the pipeline
+ * @param reads               {@code channelRead} events fired
+ * @param descriptorsSent     buffers that crossed as descriptors of this side's pool, not as copies
+ * @param descriptorsReceived shared buffers of the peer's pool received
+ * @param poolFallbacks       buffers of at least the pool threshold the channel's allocator could not serve from the
+ *                            pool (too large, pool dry, not connected), served by its fallback instead
+ * @param doorbellsRung       wake-ups of the peer: it slept, and this side rang its doorbell
+ * @param doorbellsReceived   wake-ups of this side by the peer
+ * @param emptyPolls          looks at the connection by the event loop that found nothing to do: the spinning a
+ *                            loop did for it
+ * @param outRingFill         bytes in the outgoing ring not yet consumed, as this side last saw the peer's position
+ * @param inRingFill          bytes in the incoming ring not yet read, as this side last saw the peer's position
+ */
+public record ShmChannelMetrics(long bytesWritten, long messagesWritten, long bytesRead, long reads,
+        long descriptorsSent, long descriptorsReceived, long poolFallbacks, long doorbellsRung,
+        long doorbellsReceived, long emptyPolls, long outRingFill, long inRingFill) {
+}
