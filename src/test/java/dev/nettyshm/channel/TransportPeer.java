@@ -14,7 +14,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
  * <ul>
  *   <li>{@code echo-server NAME}: echoes every byte on every connection;</li>
  *   <li>{@code stream-server NAME}: writes to every connection the sequence 0, 1, 2, … of longs, as fast as the
- *       connection takes them;</li>
+ *       connection takes them, and on exit prints {@code pending-max N}: the most bytes its outbound buffers ever
+ *       held;</li>
  *   <li>{@code hoard-server NAME BYTES}: holds every buffer it receives — the sender's pool runs dry — until it
  *       holds BYTES, then echoes them all and echoes from then on;</li>
  *   <li>{@code hold-client NAME BYTES}: connects, holds every buffer it receives and never releases one, and
@@ -61,6 +62,9 @@ public final class TransportPeer {
                 // Run until the parent closes our input.
             }
             server.close().sync();
+            if (handler instanceof Stream) {
+                System.out.println("pending-max " + Stream.PENDING_MAX.get());
+            }
         } finally {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
         }
@@ -69,6 +73,7 @@ public final class TransportPeer {
     @io.netty.channel.ChannelHandler.Sharable
     private static final class Stream extends ChannelInboundHandlerAdapter {
         private static final io.netty.util.AttributeKey<long[]> NEXT = io.netty.util.AttributeKey.valueOf("next");
+        static final java.util.concurrent.atomic.AtomicLong PENDING_MAX = new java.util.concurrent.atomic.AtomicLong();
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -89,6 +94,10 @@ public final class TransportPeer {
                     buf.writeLong(next[0]++);
                 }
                 ctx.writeAndFlush(buf);
+                io.netty.channel.ChannelOutboundBuffer pending = ctx.channel().unsafe().outboundBuffer();
+                if (pending != null) {
+                    PENDING_MAX.accumulateAndGet(pending.totalPendingWriteBytes(), Math::max);
+                }
             }
         }
     }

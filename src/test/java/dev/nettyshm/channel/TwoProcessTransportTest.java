@@ -203,6 +203,53 @@ class TwoProcessTransportTest {
     }
 
     @Test
+    void shouldHoldTheSenderBackWhileTheReceiverPausesThenDeliverEverythingInOrder() throws Exception {
+        ChildJvm server = startServer("stream-server");
+        AtomicLong next = new AtomicLong();
+        AtomicLong wrong = new AtomicLong();
+        CompletableFuture<Void> received = new CompletableFuture<>();
+        long total = (64L << 20) / 8;
+        Channel client = new Bootstrap().group(group).channel(ShmChannel.class)
+                .option(io.netty.channel.ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    private long partial;
+                    private int partialBytes;
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ByteBuf buf = (ByteBuf) msg;
+                        while (buf.isReadable()) {
+                            partial = partial << 8 | buf.readUnsignedByte();
+                            if (++partialBytes == 8) {
+                                if (partial != next.getAndIncrement()) {
+                                    wrong.incrementAndGet();
+                                }
+                                partial = 0;
+                                partialBytes = 0;
+                            }
+                        }
+                        buf.release();
+                        if (next.get() >= total) {
+                            received.complete(null);
+                        }
+                    }
+                }).connect(address).sync().channel();
+        // The receiver reads nothing for ten seconds while the sender writes whenever it is writable.
+        Thread.sleep(Long.getLong("dev.nettyshm.test.pauseMillis", 10_000));
+        assertThat(next.get()).isZero();
+        client.config().setAutoRead(true);
+        received.get(60, TimeUnit.SECONDS);
+        client.close().sync();
+        server.closeInput();
+        assertThat(server.waitFor(30)).isZero();
+        assertThat(wrong.get()).as("every long arrived, in order").isZero();
+        String output = server.output();
+        long pendingMax = Long.parseLong(output.substring(output.indexOf("pending-max ") + 12).trim());
+        assertThat(pendingMax).as("the sender's outbound buffer stayed within its high water mark and one message")
+                .isLessThanOrEqualTo(64 * 1024 + 8192);
+    }
+
+    @Test
     void shouldDeliverEverythingThenGoInactiveWhenThePeerIsKilled() throws Exception {
         List<String> segmentsBefore = shmFiles("nettyshm-id-");
         ChildJvm server = startServer("stream-server");
