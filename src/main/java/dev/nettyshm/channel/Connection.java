@@ -67,13 +67,7 @@ final class Connection implements AutoCloseable {
         SharedMemory segment = directory.create(ConnectionLayout.segmentLength(capacity, poolSize),
                 MapOption.UNLINK_ON_CLOSE);
         try {
-            MemorySegment memory = segment.segment();
-            memory.set(ValueLayout.JAVA_INT, ConnectionLayout.VERSION_OFFSET, ConnectionLayout.VERSION);
-            memory.set(ValueLayout.JAVA_INT, ConnectionLayout.CAPACITY_OFFSET, capacity);
-            memory.set(ValueLayout.JAVA_INT, ConnectionLayout.POOL_SIZE_OFFSET, poolSize);
-            memory.set(ValueLayout.JAVA_LONG, ConnectionLayout.CLIENT_PID_OFFSET, ProcessHandle.current().pid());
-            // Magic last: a segment with the magic is whole.
-            memory.set(ValueLayout.JAVA_LONG, ConnectionLayout.MAGIC_OFFSET, ConnectionLayout.MAGIC);
+            ConnectionLayout.writeHeader(segment.segment(), capacity, poolSize, ProcessHandle.current().pid());
             return new Connection(segment, capacity, poolSize, true);
         } catch (IOException | RuntimeException e) {
             segment.close();

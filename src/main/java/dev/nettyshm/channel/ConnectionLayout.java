@@ -2,6 +2,8 @@ package dev.nettyshm.channel;
 
 import dev.nettyshm.buffer.PoolLayout;
 import dev.nettyshm.ring.RingDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The memory layout of a connection's segment: a header, one ring per direction, then — unless the pool size is
@@ -44,6 +46,15 @@ final class ConnectionLayout {
     static final int HEADER_LENGTH = 128;
 
     private ConnectionLayout() {
+    }
+
+    /** Writes a client's header into a fresh segment; the magic goes last: a segment with the magic is whole. */
+    static void writeHeader(MemorySegment memory, int capacity, int poolSize, long clientPid) {
+        memory.set(ValueLayout.JAVA_INT, VERSION_OFFSET, VERSION);
+        memory.set(ValueLayout.JAVA_INT, CAPACITY_OFFSET, capacity);
+        memory.set(ValueLayout.JAVA_INT, POOL_SIZE_OFFSET, poolSize);
+        memory.set(ValueLayout.JAVA_LONG, CLIENT_PID_OFFSET, clientPid);
+        memory.set(ValueLayout.JAVA_LONG, MAGIC_OFFSET, MAGIC);
     }
 
     static long segmentLength(int capacity, int poolSize) {

@@ -1,0 +1,232 @@
+package dev.nettyshm.channel;
+
+import dev.nettyshm.mmap.SharedMemoryDirectory;
+import dev.nettyshm.ring.RingDescriptor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What the transport has left in a shared-memory directory, and the removal of what no live process owns:
+ * server names ({@code nettyshm-<name>.sock} and {@code .lock}) and connection segments ({@code nettyshm-id-…}).
+ * A connection's segment is unlinked as soon as both sides map it, so one is found here only if its client died
+ * during the handshake; a server's files stay after its process was killed, until the next bind of its name.
+ *
+ * <p>Liveness: a server is live while its lock is held — the kernel drops the lock of a dead process — so that
+ * test cannot be fooled by a reused pid. A connection segment is live while a process with one of the pids in its
+ * header exists; a reused pid keeps a stale segment listed as live (never the other way round).
+ *
+ * <p>Thread-safe: stateless. Removal races with a bind of the same name: that bind fails with a
+ * {@code BindException} while the lock is held here, for microseconds.
+ */
+public final class ShmInventory {
+
+    /** What an entry is. */
+    public enum Kind {
+        /** A server's bound name. */
+        SERVER,
+        /** A connection's segment, not yet mapped by both sides. */
+        CONNECTION
+    }
+
+    /**
+     * One thing found.
+     *
+     * @param kind      server name or connection segment
+     * @param name      the server's name, or the segment's
+     * @param files     the files it consists of
+     * @param pids      the owners' pids as recorded (server: its pid; connection: client and server, 0 if none)
+     * @param live      whether an owner is alive (see the class comment)
+     * @param bytes     the segment's size; 0 for a server
+     * @param ringBytes bytes written into the connection's rings and not yet read; -1 for a server or a segment
+     *                  without a valid header
+     */
+    public record Entry(Kind kind, String name, List<Path> files, List<Long> pids, boolean live, long bytes,
+            long ringBytes) {
+    }
+
+    private static final String PREFIX = "nettyshm-";
+    private static final String CONNECTION_PREFIX = "nettyshm-id-";
+
+    private ShmInventory() {
+    }
+
+    /**
+     * The command line: {@code ShmInventory list [DIRECTORY]} prints one line per entry; {@code ShmInventory clean
+     * [DIRECTORY]} removes the stale ones and prints them. The directory defaults to
+     * {@link SharedMemoryDirectory#system()}. Exits with 2 on a usage error.
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length < 1 || args.length > 2 || !(args[0].equals("list") || args[0].equals("clean"))) {
+            System.err.println("usage: ShmInventory list|clean [directory]");
+            System.exit(2);
+        }
+        SharedMemoryDirectory directory = args.length == 2 ? SharedMemoryDirectory.of(Path.of(args[1]))
+                : SharedMemoryDirectory.system();
+        boolean clean = args[0].equals("clean");
+        List<Entry> entries = clean ? removeStale(directory) : list(directory);
+        System.out.printf("%-10s %-6s %-24s %12s %12s  %s%n", "kind", "state", "pids", "bytes", "ring bytes",
+                clean ? "removed" : "name");
+        for (Entry entry : entries) {
+            System.out.printf("%-10s %-6s %-24s %12d %12s  %s%n", entry.kind().name().toLowerCase(),
+                    entry.live() ? "live" : "stale", entry.pids().toString(), entry.bytes(),
+                    entry.ringBytes() < 0 ? "-" : String.valueOf(entry.ringBytes()), entry.name());
+        }
+    }
+
+    /** Everything of the transport in {@code directory}, servers first. */
+    public static List<Entry> list(SharedMemoryDirectory directory) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> all = Files.list(directory.path())) {
+            files = all.filter(p -> p.getFileName().toString().startsWith(PREFIX)).sorted().toList();
+        }
+        for (Path file : files) {
+            String fileName = file.getFileName().toString();
+            if (fileName.endsWith(".lock")) {
+                entries.add(server(file));
+            }
+        }
+        for (Path file : files) {
+            if (file.getFileName().toString().startsWith(CONNECTION_PREFIX)) {
+                Entry entry = connection(file);
+                if (entry != null) {
+                    entries.add(entry);
+                }
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * Removes every entry of {@link #list} that no live process owns.
+     *
+     * @return what was removed
+     */
+    public static List<Entry> removeStale(SharedMemoryDirectory directory) throws IOException {
+        List<Entry> removed = new ArrayList<>();
+        for (Entry entry : list(directory)) {
+            if (!entry.live() && remove(entry)) {
+                removed.add(entry);
+            }
+        }
+        return removed;
+    }
+
+    private static boolean remove(Entry entry) throws IOException {
+        if (entry.kind() == Kind.CONNECTION) {
+            return Files.deleteIfExists(entry.files().getFirst());
+        }
+        Path lockPath = entry.files().getFirst();
+        try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            FileLock lock = tryLock(channel);
+            if (lock == null) {
+                // A server bound the name since the listing.
+                return false;
+            }
+            // As a closing server does: mark the file retired, so that a bind that opened it meanwhile starts over.
+            channel.write(ByteBuffer.wrap(new byte[] {'X'}), 0);
+            for (Path file : entry.files().reversed()) {
+                Files.deleteIfExists(file);
+            }
+            lock.release();
+            return true;
+        } catch (NoSuchFileException goneMeanwhile) {
+            return false;
+        }
+    }
+
+    private static Entry server(Path lockPath) throws IOException {
+        String stem = lockPath.getFileName().toString();
+        stem = stem.substring(0, stem.length() - ".lock".length());
+        Path socketPath = lockPath.resolveSibling(stem + ".sock");
+        long pid = 0;
+        boolean live;
+        try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer content = ByteBuffer.allocate(32);
+            channel.read(content, 0);
+            String text = new String(content.array(), 0, content.position(), StandardCharsets.US_ASCII).trim();
+            if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
+                pid = Long.parseLong(text);
+            }
+            FileLock lock = tryLock(channel);
+            live = lock == null;
+            if (lock != null) {
+                lock.release();
+            }
+        }
+        List<Path> files = Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS) ? List.of(lockPath, socketPath)
+                : List.of(lockPath);
+        return new Entry(Kind.SERVER, stem.substring(PREFIX.length()), files, List.of(pid), live, 0, -1);
+    }
+
+    /** A lock, or {@code null} if a live process — this one included — holds it. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException heldInThisJvm) {
+            return null;
+        }
+    }
+
+    /** The entry of a connection segment; {@code null} if the file is no connection's (a plain shared segment). */
+    private static Entry connection(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = channel.size();
+            ByteBuffer header = ByteBuffer.allocate(ConnectionLayout.HEADER_LENGTH).order(ByteOrder.nativeOrder());
+            if (channel.read(header, 0) < ConnectionLayout.HEADER_LENGTH
+                    || header.getLong(ConnectionLayout.MAGIC_OFFSET) != ConnectionLayout.MAGIC) {
+                return null;
+            }
+            long clientPid = header.getLong(ConnectionLayout.CLIENT_PID_OFFSET);
+            long serverPid = header.getLong(ConnectionLayout.SERVER_PID_OFFSET);
+            boolean live = alive(clientPid) || alive(serverPid);
+            long ringBytes = -1;
+            int capacity = header.getInt(ConnectionLayout.CAPACITY_OFFSET);
+            int poolSize = header.getInt(ConnectionLayout.POOL_SIZE_OFFSET);
+            if (header.getInt(ConnectionLayout.VERSION_OFFSET) == ConnectionLayout.VERSION
+                    && validCapacity(capacity) && size == ConnectionLayout.segmentLength(capacity, poolSize)) {
+                ringBytes = unread(channel, ConnectionLayout.clientToServerOffset())
+                        + unread(channel, ConnectionLayout.serverToClientOffset(capacity));
+            }
+            return new Entry(Kind.CONNECTION, file.getFileName().toString(), List.of(file),
+                    List.of(clientPid, serverPid), live, size, ringBytes);
+        } catch (NoSuchFileException goneMeanwhile) {
+            return null;
+        }
+    }
+
+    private static boolean validCapacity(int capacity) {
+        try {
+            RingDescriptor.checkCapacity(capacity);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static long unread(FileChannel channel, long ringOffset) throws IOException {
+        ByteBuffer positions = ByteBuffer.allocate(RingDescriptor.HEAD_OFFSET + Long.BYTES)
+                .order(ByteOrder.nativeOrder());
+        channel.read(positions, ringOffset);
+        return Math.max(0, positions.getLong(RingDescriptor.TAIL_OFFSET) - positions.getLong(RingDescriptor.HEAD_OFFSET));
+    }
+
+    private static boolean alive(long pid) {
+        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+}
