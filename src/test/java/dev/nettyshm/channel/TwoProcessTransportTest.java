@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -205,44 +204,19 @@ class TwoProcessTransportTest {
     @Test
     void shouldHoldTheSenderBackWhileTheReceiverPausesThenDeliverEverythingInOrder() throws Exception {
         ChildJvm server = startServer("stream-server");
-        AtomicLong next = new AtomicLong();
-        AtomicLong wrong = new AtomicLong();
-        CompletableFuture<Void> received = new CompletableFuture<>();
-        long total = (64L << 20) / 8;
+        SequenceReader reader = new SequenceReader((64L << 20) / 8);
         Channel client = new Bootstrap().group(group).channel(ShmChannel.class)
-                .option(io.netty.channel.ChannelOption.AUTO_READ, false)
-                .handler(new ChannelInboundHandlerAdapter() {
-                    private long partial;
-                    private int partialBytes;
-
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        ByteBuf buf = (ByteBuf) msg;
-                        while (buf.isReadable()) {
-                            partial = partial << 8 | buf.readUnsignedByte();
-                            if (++partialBytes == 8) {
-                                if (partial != next.getAndIncrement()) {
-                                    wrong.incrementAndGet();
-                                }
-                                partial = 0;
-                                partialBytes = 0;
-                            }
-                        }
-                        buf.release();
-                        if (next.get() >= total) {
-                            received.complete(null);
-                        }
-                    }
-                }).connect(address).sync().channel();
+                .option(io.netty.channel.ChannelOption.AUTO_READ, false).handler(reader).connect(address).sync()
+                .channel();
         // The receiver reads nothing for ten seconds while the sender writes whenever it is writable.
         Thread.sleep(Long.getLong("dev.nettyshm.test.pauseMillis", 10_000));
-        assertThat(next.get()).isZero();
+        assertThat(reader.received()).isZero();
         client.config().setAutoRead(true);
-        received.get(60, TimeUnit.SECONDS);
+        reader.reached.get(60, TimeUnit.SECONDS);
         client.close().sync();
         server.closeInput();
         assertThat(server.waitFor(30)).isZero();
-        assertThat(wrong.get()).as("every long arrived, in order").isZero();
+        assertThat(reader.wrong()).as("every long arrived, in order").isZero();
         String output = server.output();
         long pendingMax = Long.parseLong(output.substring(output.indexOf("pending-max ") + 12).trim());
         assertThat(pendingMax).as("the sender's outbound buffer stayed within its high water mark and one message")
@@ -253,47 +227,17 @@ class TwoProcessTransportTest {
     void shouldDeliverEverythingThenGoInactiveWhenThePeerIsKilled() throws Exception {
         List<String> segmentsBefore = shmFiles("nettyshm-id-");
         ChildJvm server = startServer("stream-server");
-        AtomicLong next = new AtomicLong();
-        AtomicLong wrong = new AtomicLong();
-        CompletableFuture<Long> inactiveAt = new CompletableFuture<>();
-        CompletableFuture<Void> received8MiB = new CompletableFuture<>();
-        Channel client = new Bootstrap().group(group).channel(ShmChannel.class)
-                .handler(new ChannelInboundHandlerAdapter() {
-                    private long partial;
-                    private int partialBytes;
-
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        ByteBuf buf = (ByteBuf) msg;
-                        while (buf.isReadable()) {
-                            partial = partial << 8 | buf.readUnsignedByte();
-                            if (++partialBytes == 8) {
-                                if (partial != next.getAndIncrement()) {
-                                    wrong.incrementAndGet();
-                                }
-                                partial = 0;
-                                partialBytes = 0;
-                            }
-                        }
-                        buf.release();
-                        if (next.get() >= (8 << 20) / 8) {
-                            received8MiB.complete(null);
-                        }
-                    }
-
-                    @Override
-                    public void channelInactive(ChannelHandlerContext ctx) {
-                        inactiveAt.complete(System.nanoTime());
-                    }
-                }).connect(address).sync().channel();
-        received8MiB.get(30, TimeUnit.SECONDS);
+        SequenceReader reader = new SequenceReader((8 << 20) / 8);
+        Channel client = new Bootstrap().group(group).channel(ShmChannel.class).handler(reader).connect(address)
+                .sync().channel();
+        reader.reached.get(30, TimeUnit.SECONDS);
         server.kill();
         long killedAt = System.nanoTime();
-        long inactive = inactiveAt.get(5, TimeUnit.SECONDS);
+        long inactive = reader.inactive.get(5, TimeUnit.SECONDS);
         assertThat(TimeUnit.NANOSECONDS.toMillis(Math.max(0, inactive - killedAt)))
                 .as("the survivor goes inactive within a second of the kill").isLessThan(1_000);
         assertThat(client.isActive()).isFalse();
-        assertThat(wrong.get()).as("every long received is the next of the sequence").isZero();
+        assertThat(reader.wrong()).as("every long received is the next of the sequence").isZero();
         assertThat(shmFiles("nettyshm-id-")).as("connection segments are unlinked once both sides map them")
                 .isEqualTo(segmentsBefore);
 

@@ -9,13 +9,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -65,7 +62,7 @@ public final class IdleAndWakeup {
         try {
             Channel channel = new Bootstrap().group(group).channel(ShmChannel.class)
                     .handler(new ChannelInboundHandlerAdapter())
-                    .connect(Transport.parse(awaitReady(server))).sync().channel();
+                    .connect(Transport.parse(TransportReport.awaitReady(server))).sync().channel();
             channel.writeAndFlush(channel.alloc().buffer(1).writeByte('P')).sync();
             Thread.sleep(2_000);
             long serverBefore = cpuNanos(server.toHandle());
@@ -77,7 +74,7 @@ public final class IdleAndWakeup {
             return String.format("idle connected shared-memory pair over %d s: server %.2f%% of a core, client %.2f%%"
                     + " (JVM total, all threads)", IDLE.toSeconds(), serverPercent, clientPercent);
         } finally {
-            stop(server);
+            TransportReport.stop(server);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
@@ -88,21 +85,21 @@ public final class IdleAndWakeup {
         try {
             Probe probe = new Probe(gapMillis);
             Channel channel = new Bootstrap().group(group).channel(transport.channel).handler(probe)
-                    .connect(Transport.parse(awaitReady(server))).sync().channel();
+                    .connect(Transport.parse(TransportReport.awaitReady(server))).sync().channel();
             Histogram delays = probe.done.get(120, TimeUnit.SECONDS);
             channel.close().sync();
             return delays;
         } finally {
-            stop(server);
+            TransportReport.stop(server);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
     private static Histogram floor(int gapMillis) throws Exception {
         Path path = Path.of(System.getProperty("java.io.tmpdir"), "wake-floor-" + UUID.randomUUID() + ".sock");
-        Process server = start(WakeFloor.class, List.of(path.toString()));
+        Process server = TransportReport.start(List.of(), WakeFloor.class, List.of(path.toString()));
         try {
-            awaitReady(server);
+            TransportReport.awaitReady(server);
             Histogram delays = new Histogram(3_600_000_000_000L, 3);
             try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 ByteBuffer stamp = ByteBuffer.allocateDirect(8);
@@ -128,7 +125,7 @@ public final class IdleAndWakeup {
             }
             return delays;
         } finally {
-            stop(server);
+            TransportReport.stop(server);
         }
     }
 
@@ -186,33 +183,7 @@ public final class IdleAndWakeup {
     }
 
     private static Process startServer(Transport transport) throws IOException {
-        return start(BenchServer.class, List.of(transport.name(), "-"));
-    }
-
-    private static Process start(Class<?> main, List<String> args) throws IOException {
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), main.getName()));
-        command.addAll(args);
-        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    }
-
-    private static String awaitReady(Process server) throws IOException {
-        BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(),
-                StandardCharsets.UTF_8));
-        for (String line; (line = lines.readLine()) != null; ) {
-            if (line.startsWith("ready")) {
-                return line.length() > 6 ? line.substring(6) : "";
-            }
-        }
-        throw new IllegalStateException("server ended before it was ready");
-    }
-
-    private static void stop(Process server) throws IOException, InterruptedException {
-        server.getOutputStream().close();
-        if (!server.waitFor(10, TimeUnit.SECONDS)) {
-            server.destroyForcibly().waitFor();
-        }
+        return TransportReport.start(List.of(), BenchServer.class, List.of(transport.name(), "-"));
     }
 
     private static String cell(Histogram histogram) {

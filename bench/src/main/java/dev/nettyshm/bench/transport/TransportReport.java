@@ -150,7 +150,8 @@ public final class TransportReport {
         }
     }
 
-    private static Process start(List<String> options, Class<?> main, List<String> args) throws IOException {
+    /** Starts {@code main} in a JVM of its own, with this one's class path and {@code options}. */
+    static Process start(List<String> options, Class<?> main, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 // Above 512 MiB of heap: below it Netty's allocator turns to its low-memory mode and stops pooling
                 // large buffers, which then costs every transport more than its own work.
@@ -165,7 +166,8 @@ public final class TransportReport {
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
-    private static String awaitReady(Process process) throws IOException {
+    /** Waits for a server's {@code ready} line; returns what follows the word. */
+    static String awaitReady(Process process) throws IOException {
         BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8));
         for (String line; (line = lines.readLine()) != null; ) {
@@ -191,7 +193,8 @@ public final class TransportReport {
         return result;
     }
 
-    private static void stop(Process server) throws Exception {
+    /** Closes a server's input, its signal to end; kills it if it has not ended ten seconds later. */
+    static void stop(Process server) throws Exception {
         server.getOutputStream().close();
         // A spinning raw-ring server only stops on its STOP message: do not wait for it long.
         if (!server.waitFor(10, TimeUnit.SECONDS)) {
