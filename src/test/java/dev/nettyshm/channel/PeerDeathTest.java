@@ -1,0 +1,89 @@
+package dev.nettyshm.channel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nettyshm.mmap.SharedMemoryDirectory;
+import dev.nettyshm.testing.ChildJvm;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server process killed with SIGKILL at random moments of a stream — during the handshake, mid-stream, while
+ * this side reads nothing and the ring is full — fifty times over: each time this side's channel goes inactive
+ * within a second, every long it received is the next of the sequence, and no connection segment is left behind.
+ */
+class PeerDeathTest {
+
+    private static final int KILLS = Integer.getInteger("dev.nettyshm.test.kills", 50);
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
+    private final String name = "peer-death-" + UUID.randomUUID();
+    private final ShmAddress address = new ShmAddress(name);
+
+    @AfterEach
+    void shutdown() throws Exception {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        ShmInventory.removeStale(SharedMemoryDirectory.system());
+    }
+
+    private static List<String> connectionSegments() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            return files.map(p -> p.getFileName().toString()).filter(f -> f.startsWith("nettyshm-id-")).sorted()
+                    .toList();
+        }
+    }
+
+    @Test
+    void shouldDeliverOnlyWholeInOrderDataAndGoInactiveWhenThePeerIsKilledAtRandom() throws Exception {
+        List<String> segmentsBefore = connectionSegments();
+        Random random = new Random(Long.getLong("dev.nettyshm.test.killSeed", ThreadLocalRandom.current().nextLong()));
+        long slowest = 0;
+        int refused = 0;
+        for (int i = 0; i < KILLS; i++) {
+            ChildJvm server = ChildJvm.start(TransportPeer.class, "stream-server", name);
+            server.awaitLine("ready");
+            SequenceReader reader = new SequenceReader(Long.MAX_VALUE);
+            boolean reading = random.nextInt(4) != 0;
+            int delayMicros = random.nextInt(4) == 0 ? 0 : random.nextInt(200_000);
+            var connect = new Bootstrap().group(group).channel(ShmChannel.class)
+                    .option(ChannelOption.AUTO_READ, reading).handler(reader).connect(address);
+            if (delayMicros > 0) {
+                TimeUnit.MICROSECONDS.sleep(delayMicros);
+            }
+            server.kill();
+            long killedAt = System.nanoTime();
+            if (!connect.await(5, TimeUnit.SECONDS) || !connect.isSuccess()) {
+                refused++;
+                continue;
+            }
+            Channel client = connect.channel();
+            if (!reading) {
+                // What waited in the full ring is still delivered after the kill.
+                client.config().setAutoRead(true);
+            }
+            long inactive = reader.inactive.get(5, TimeUnit.SECONDS);
+            slowest = Math.max(slowest, inactive - killedAt);
+            assertThat(reader.wrong()).as("kill %d: every long received is the next of the sequence", i).isZero();
+            assertThat(client.isActive()).isFalse();
+        }
+        System.out.printf("%d kills: %d during the handshake; slowest inactive %.1f ms after the kill%n", KILLS,
+                refused, slowest / 1e6);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(slowest)).as("inactive within a second of each kill")
+                .isLessThan(1_000);
+        assertThat(connectionSegments()).as("connection segments are never left behind").isEqualTo(segmentsBefore);
+    }
+}
