@@ -27,6 +27,8 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
     private final long window;
     private final CompletableFuture<Result> done = new CompletableFuture<>();
     private long sent;
+    /** Send no more; complete once every message sent has come back. */
+    private boolean stopped;
     private long receivedBytes;
     private long mismatches;
     private final byte[] scratch;
@@ -64,6 +66,19 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
         return handler.done.whenComplete((result, failure) -> channel.close());
     }
 
+    /** Echoes for {@code duration}, then stops sending and completes once every message sent is back. */
+    static CompletableFuture<Result> startFor(EventLoopGroup group, ShmAddress address, int size, long window,
+            java.time.Duration duration) throws InterruptedException {
+        EchoClient handler = new EchoClient(Integer.MAX_VALUE, size, window);
+        Channel channel = new Bootstrap().group(group).channel(ShmChannel.class).handler(handler)
+                .connect(address).sync().channel();
+        channel.eventLoop().schedule(() -> {
+            handler.stopped = true;
+            handler.completeIfAllBack(channel.config().getAllocator());
+        }, duration.toMillis(), TimeUnit.MILLISECONDS);
+        return handler.done.whenComplete((result, failure) -> channel.close());
+    }
+
     static byte pattern(long message, long index) {
         return (byte) (message * 31 + index * 7 + (message >>> 8));
     }
@@ -75,7 +90,7 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
 
     private void sendMore(ChannelHandlerContext ctx) {
         boolean wrote = false;
-        while (sent < count && sent * size - receivedBytes < window) {
+        while (!stopped && sent < count && sent * size - receivedBytes < window) {
             for (int j = 0; j < size; j++) {
                 scratch[j] = pattern(sent, j);
             }
@@ -108,9 +123,12 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
             receivedBytes += n;
         }
         buf.release();
-        if (receivedBytes == (long) count * size) {
-            ShmByteBufAllocator alloc = ctx.channel().config().getAllocator() instanceof ShmByteBufAllocator a ? a
-                    : null;
+        completeIfAllBack(ctx.channel().config().getAllocator());
+    }
+
+    private void completeIfAllBack(io.netty.buffer.ByteBufAllocator allocator) {
+        if (receivedBytes == (long) count * size || stopped && receivedBytes == sent * size) {
+            ShmByteBufAllocator alloc = allocator instanceof ShmByteBufAllocator a ? a : null;
             done.complete(new Result(receivedBytes / size, mismatches, alloc == null ? 0 : alloc.pooled(),
                     alloc == null ? 0 : alloc.fallbacks()));
         }

@@ -19,7 +19,10 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
  *   <li>{@code hoard-server NAME BYTES}: holds every buffer it receives — the sender's pool runs dry — until it
  *       holds BYTES, then echoes them all and echoes from then on;</li>
  *   <li>{@code hold-client NAME BYTES}: connects, holds every buffer it receives and never releases one, and
- *       prints {@code holding} once it holds BYTES.</li>
+ *       prints {@code holding} once it holds BYTES;</li>
+ *   <li>{@code echo-clients NAME CONNECTIONS SECONDS SIZE}: opens CONNECTIONS connections on one event loop, each
+ *       sending numbered messages of SIZE bytes and checking every echoed byte for SECONDS, and prints
+ *       {@code result MESSAGES MISMATCHES} (or {@code failed CAUSE}).</li>
  * </ul>
  * Each prints {@code ready} once bound or connected, and ends cleanly — closing its channel — when its standard
  * input closes.
@@ -32,6 +35,11 @@ public final class TransportPeer {
     public static void main(String[] args) throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
         try {
+            if (args[0].equals("echo-clients")) {
+                echoClients(group, new ShmAddress(args[1]), Integer.parseInt(args[2]),
+                        java.time.Duration.ofSeconds(Long.parseLong(args[3])), Integer.parseInt(args[4]));
+                return;
+            }
             if (args[0].equals("hold-client")) {
                 Channel client = new io.netty.bootstrap.Bootstrap().group(group).channel(ShmChannel.class)
                         .handler(new Hold(Long.parseLong(args[2]))).connect(new ShmAddress(args[1])).sync().channel();
@@ -68,6 +76,28 @@ public final class TransportPeer {
         } finally {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
         }
+    }
+
+    private static void echoClients(EventLoopGroup group, ShmAddress address, int connections,
+            java.time.Duration duration, int size) {
+        try {
+            java.util.List<java.util.concurrent.CompletableFuture<EchoClient.Result>> clients =
+                    new java.util.ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                clients.add(EchoClient.startFor(group, address, size, 16L * size, duration));
+            }
+            long messages = 0;
+            long mismatches = 0;
+            for (var client : clients) {
+                EchoClient.Result result = client.get(duration.toSeconds() + 60, java.util.concurrent.TimeUnit.SECONDS);
+                messages += result.messages();
+                mismatches += result.mismatches();
+            }
+            System.out.println("result " + messages + " " + mismatches);
+        } catch (Exception e) {
+            System.out.println("failed " + e);
+        }
+        System.out.flush();
     }
 
     @io.netty.channel.ChannelHandler.Sharable
