@@ -47,6 +47,29 @@ class TwoProcessTransportTest {
         }
     }
 
+    /** What a test does while a peer serves. */
+    private interface WithPeer {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code body} while a {@link TransportPeer} serves {@code command} under this test's name; then ends the
+     * peer cleanly and checks that it left nothing under the name.
+     */
+    private void whileServing(WithPeer body, String command, String... args) throws Exception {
+        List<String> peerArgs = new java.util.ArrayList<>(List.of(command, name));
+        peerArgs.addAll(List.of(args));
+        ChildJvm server = ChildJvm.start(TransportPeer.class, peerArgs.toArray(String[]::new));
+        server.awaitLine("ready");
+        try {
+            body.run();
+        } finally {
+            server.closeInput();
+            assertThat(server.waitFor(30)).isZero();
+        }
+        assertThat(shmFiles(name)).as("a clean exit leaves nothing").isEmpty();
+    }
+
     private ChildJvm startServer(String command) throws Exception {
         ChildJvm child = ChildJvm.start(TransportPeer.class, command, name);
         child.awaitLine("ready");
@@ -55,22 +78,16 @@ class TwoProcessTransportTest {
 
     @Test
     void shouldEchoAMillionSmallMessagesAcrossProcesses() throws Exception {
-        ChildJvm server = startServer("echo-server");
-        try {
+        whileServing(() -> {
             EchoClient.Result result = EchoClient.run(group, address, 1_000_000, 32);
             assertThat(result.messages()).isEqualTo(1_000_000);
             assertThat(result.mismatches()).isZero();
-        } finally {
-            server.closeInput();
-            assertThat(server.waitFor(30)).isZero();
-        }
-        assertThat(shmFiles(name)).as("a clean exit leaves nothing").isEmpty();
+        }, "echo-server");
     }
 
     @Test
     void shouldServeManyConnectionsOnOneEventLoopOnEachSide() throws Exception {
-        ChildJvm server = startServer("echo-server");
-        try {
+        whileServing(() -> {
             List<CompletableFuture<EchoClient.Result>> clients = new java.util.ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 clients.add(EchoClient.start(group, address, 5_000, 1 + 97 * i % 3000, 256 << 10));
@@ -80,46 +97,31 @@ class TwoProcessTransportTest {
                 assertThat(result.messages()).isEqualTo(5_000);
                 assertThat(result.mismatches()).isZero();
             }
-        } finally {
-            server.closeInput();
-            assertThat(server.waitFor(30)).isZero();
-        }
-        assertThat(shmFiles(name)).isEmpty();
+        }, "echo-server");
     }
 
     @Test
     void shouldEchoAThousandMessagesOfOneMebibyteAcrossProcesses() throws Exception {
-        ChildJvm server = startServer("echo-server");
-        try {
+        whileServing(() -> {
             EchoClient.Result result = EchoClient.run(group, address, 1_000, 1 << 20);
             assertThat(result.messages()).isEqualTo(1_000);
             assertThat(result.mismatches()).isZero();
-        } finally {
-            server.closeInput();
-            assertThat(server.waitFor(30)).isZero();
-        }
-        assertThat(shmFiles(name)).isEmpty();
+        }, "echo-server");
     }
 
     @Test
     void shouldEchoTenThousandMessagesOfOneMebibyteSentFromThePool() throws Exception {
-        ChildJvm server = startServer("echo-server");
-        try {
+        whileServing(() -> {
             EchoClient.Result result = EchoClient.run(group, address, 10_000, 1 << 20);
             assertThat(result.messages()).isEqualTo(10_000);
             assertThat(result.mismatches()).isZero();
             assertThat(result.pooled()).as("messages sent as descriptors").isGreaterThan(5_000);
-        } finally {
-            server.closeInput();
-            assertThat(server.waitFor(30)).isZero();
-        }
-        assertThat(shmFiles(name)).isEmpty();
+        }, "echo-server");
     }
 
     @Test
     void shouldEchoAMillionMessagesOf256BytesSentFromThePool() throws Exception {
-        ChildJvm server = startServer("echo-server");
-        try {
+        whileServing(() -> {
             // At most 2,048 messages unanswered: the pool's 256-byte class has as many slots. A sender that runs
             // further ahead is served by copy once the class is empty (see the hoarding test below).
             EchoClient.Result result = EchoClient.start(group, address, 1_000_000, 256, 2_048 * 256, 256)
@@ -127,18 +129,13 @@ class TwoProcessTransportTest {
             assertThat(result.messages()).isEqualTo(1_000_000);
             assertThat(result.mismatches()).isZero();
             assertThat(result.pooled()).as("messages sent as descriptors").isGreaterThan(900_000);
-        } finally {
-            server.closeInput();
-            assertThat(server.waitFor(30)).isZero();
-        }
+        }, "echo-server");
     }
 
     @Test
     void shouldGoOnByCopyWithoutLossWhileTheReceiverHoldsThePoolDry() throws Exception {
         long hoard = 40L << 20;
-        ChildJvm server = ChildJvm.start(TransportPeer.class, "hoard-server", name, String.valueOf(hoard));
-        server.awaitLine("ready");
-        try {
+        whileServing(() -> {
             // The 16 MiB pool holds at most 48 buffers of 64 KiB; the receiver holds 640 before it lets go.
             EchoClient.Result result = EchoClient.start(group, address, 2_000, 64 << 10, 2 * hoard)
                     .get(120, TimeUnit.SECONDS);
@@ -146,10 +143,7 @@ class TwoProcessTransportTest {
             assertThat(result.mismatches()).isZero();
             assertThat(result.fallbacks()).as("copies while the pool was dry").isGreaterThan(500);
             assertThat(result.pooled()).as("descriptors before and after").isGreaterThan(40);
-        } finally {
-            server.closeInput();
-            assertThat(server.waitFor(30)).isZero();
-        }
+        }, "hoard-server", String.valueOf(hoard));
     }
 
     @Test
