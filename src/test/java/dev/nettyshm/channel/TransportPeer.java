@@ -20,6 +20,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
  *       holds BYTES, then echoes them all and echoes from then on;</li>
  *   <li>{@code hold-client NAME BYTES}: connects, holds every buffer it receives and never releases one, and
  *       prints {@code holding} once it holds BYTES;</li>
+ *   <li>{@code soak-server NAME COUNT SEED}: writes to every connection COUNT {@link SoakMessages} of the lengths
+ *       SEED gives, as fast as the connection takes them;</li>
  *   <li>{@code echo-clients NAME CONNECTIONS SECONDS SIZE}: opens CONNECTIONS connections on one event loop, each
  *       sending numbered messages of SIZE bytes and checking every echoed byte for SECONDS, and prints
  *       {@code result MESSAGES MISMATCHES} (or {@code failed CAUSE}).</li>
@@ -54,6 +56,12 @@ public final class TransportPeer {
             io.netty.channel.ChannelHandler handler = switch (args[0]) {
                 case "echo-server" -> new EchoServer.Echo();
                 case "stream-server" -> new Stream();
+                case "soak-server" -> new io.netty.channel.ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel child) {
+                        child.pipeline().addLast(new Soak(Long.parseLong(args[2]), Long.parseLong(args[3])));
+                    }
+                };
                 case "hoard-server" -> new io.netty.channel.ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel child) {
@@ -129,6 +137,44 @@ public final class TransportPeer {
                     PENDING_MAX.accumulateAndGet(pending.totalPendingWriteBytes(), Math::max);
                 }
             }
+        }
+    }
+
+    /** See the class comment; one per connection. */
+    private static final class Soak extends ChannelInboundHandlerAdapter {
+        /** Flush after this many bytes: fewer flushes, yet the ring never waits long for a publication. */
+        private static final int FLUSH_BYTES = 256 * 1024;
+        private final long count;
+        private final java.util.SplittableRandom lengths;
+        private long next;
+
+        Soak(long count, long seed) {
+            this.count = count;
+            this.lengths = SoakMessages.lengths(seed);
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            writeWhileWritable(ctx);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            writeWhileWritable(ctx);
+        }
+
+        private void writeWhileWritable(ChannelHandlerContext ctx) {
+            long unflushed = 0;
+            while (next < count && ctx.channel().isActive() && ctx.channel().isWritable()) {
+                ByteBuf message = SoakMessages.message(ctx, next++, SoakMessages.nextLength(lengths));
+                unflushed += message.readableBytes();
+                ctx.write(message);
+                if (unflushed >= FLUSH_BYTES) {
+                    ctx.flush();
+                    unflushed = 0;
+                }
+            }
+            ctx.flush();
         }
     }
 
