@@ -2,7 +2,6 @@ package dev.nettyshm.mmap;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -101,14 +100,11 @@ public final class MappedFile extends MappedRegion {
         FileChannel channel = FileChannel.open(path, parsed.fileOptions(), attributes);
         try {
             long end = offset + length;
-            if (channel.size() < end) {
-                if (!parsed.writable()) {
-                    throw new EOFException(path + ": window [" + offset + ", " + end + ") reaches past the end of"
-                            + " the file (" + channel.size() + " bytes) and the file is opened read-only");
-                }
-                // Writing the last byte extends the file sparsely.
-                channel.write(ByteBuffer.allocate(1), end - 1);
+            if (channel.size() < end && !parsed.writable()) {
+                throw new EOFException(path + ": window [" + offset + ", " + end + ") reaches past the end of"
+                        + " the file (" + channel.size() + " bytes) and the file is opened read-only");
             }
+            SparseExtension.extend(channel, path, end);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;

@@ -249,6 +249,10 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
      * @return {@code length}
      * @throws NonWritableChannelException if the region is read-only
      * @throws MappingOverflowException    if the bytes do not fit and the region is not growable
+     * @throws java.nio.file.FileSystemException naming the file, if a growable region cannot grow (a full file
+     *                                     system, say); the region keeps its size and contents
+     * @throws TruncatedMappingException   if the file was truncated under the mapping, or a sparse page of it
+     *                                     found its file system full
      */
     public int writeAt(long position, byte[] src, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, src.length);
@@ -554,11 +558,7 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
             if (end > m.size()) {
                 long newSize = Math.max(end, Math.addExact(m.size(), m.size()));
                 newSize = Math.ceilDiv(newSize, PAGE_SIZE) * PAGE_SIZE;
-                long fileEnd = fileOffset + newSize;
-                if (channel.size() < fileEnd) {
-                    // Writing the last byte extends the file sparsely, without touching the bytes before it.
-                    channel.write(ByteBuffer.allocate(1), fileEnd - 1);
-                }
+                SparseExtension.extend(channel, path, fileOffset + newSize);
                 m = remap(m, newSize);
             }
             return m;

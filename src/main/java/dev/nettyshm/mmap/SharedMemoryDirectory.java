@@ -1,7 +1,6 @@
 package dev.nettyshm.mmap;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -137,10 +136,7 @@ public final class SharedMemoryDirectory {
         MapOptions parsed = options(options, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
         FileChannel channel = FileChannel.open(file, parsed.fileOptions(), ownerOnly());
         try {
-            if (size > 0) {
-                // Writing the last byte sizes the file; tmpfs allocates pages only when touched.
-                channel.write(ByteBuffer.allocate(1), size - 1);
-            }
+            SparseExtension.extend(channel, file, size);
         } catch (IOException | RuntimeException e) {
             channel.close();
             Files.deleteIfExists(file);
@@ -200,7 +196,7 @@ public final class SharedMemoryDirectory {
         try {
             actual = channel.size();
             if (actual < size) {
-                channel.write(ByteBuffer.allocate(1), size - 1);
+                SparseExtension.extend(channel, file, size);
                 actual = size;
             }
         } catch (IOException | RuntimeException e) {

@@ -13,13 +13,24 @@ public final class TruncatedMappingException extends IOException {
     private final Path path;
 
     TruncatedMappingException(Path path, long fileOffset, long length, long fileSize, Throwable cause) {
-        super(path + ": access of " + length + " bytes at file offset " + fileOffset
-                + " touched a page past the end of the file, which is now " + (fileSize < 0 ? "of unknown size"
-                : fileSize + " bytes") + ": it was truncated under the mapping (or its storage is full)", cause);
+        super(path + ": access of " + length + " bytes at file offset " + fileOffset + " faulted: "
+                + reason(fileOffset + length, fileSize), cause);
         this.path = path;
     }
 
-    /** The file that was truncated. */
+    private static String reason(long end, long fileSize) {
+        if (fileSize < 0) {
+            return "the file is of unknown size now; it was truncated under the mapping or its storage is full";
+        }
+        if (end <= fileSize) {
+            // A sparse range gets its blocks on first write: a full file system cannot give them.
+            return "the file is " + fileSize + " bytes, long enough, so its storage could not provide the page:"
+                    + " the file system is full";
+        }
+        return "the file is now " + fileSize + " bytes: it was truncated under the mapping";
+    }
+
+    /** The file under the mapping. */
     public Path path() {
         return path;
     }
