@@ -66,16 +66,24 @@ final class EchoClient extends ChannelInboundHandlerAdapter {
         return handler.done.whenComplete((result, failure) -> channel.close());
     }
 
-    /** Echoes for {@code duration}, then stops sending and completes once every message sent is back. */
+    /**
+     * Connects and waits for {@code go}; then echoes for {@code duration}, stops sending and completes once every
+     * message sent is back.
+     */
     static CompletableFuture<Result> startFor(EventLoopGroup group, ShmAddress address, int size, long window,
-            java.time.Duration duration) throws InterruptedException {
+            java.time.Duration duration, CompletableFuture<?> go) throws InterruptedException {
         EchoClient handler = new EchoClient(Integer.MAX_VALUE, size, window);
+        handler.stopped = true;
         Channel channel = new Bootstrap().group(group).channel(ShmChannel.class).handler(handler)
                 .connect(address).sync().channel();
-        channel.eventLoop().schedule(() -> {
-            handler.stopped = true;
-            handler.completeIfAllBack(channel.config().getAllocator());
-        }, duration.toMillis(), TimeUnit.MILLISECONDS);
+        go.thenRun(() -> channel.eventLoop().execute(() -> {
+            handler.stopped = false;
+            handler.sendMore(channel.pipeline().context(handler));
+            channel.eventLoop().schedule(() -> {
+                handler.stopped = true;
+                handler.completeIfAllBack(channel.config().getAllocator());
+            }, duration.toMillis(), TimeUnit.MILLISECONDS);
+        }));
         return handler.done.whenComplete((result, failure) -> channel.close());
     }
 

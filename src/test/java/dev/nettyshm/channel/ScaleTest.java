@@ -6,8 +6,12 @@ import dev.nettyshm.examples.EchoServer;
 import dev.nettyshm.testing.ChildJvm;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,9 +24,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * One server, 1,000 connections from 10 client processes, each echoing checksummed messages for 30 seconds
  * ({@code -Ddev.nettyshm.test.scaleSeconds} to change): no failure, no lost or damaged byte; prints the server's
- * CPU and memory per connection. Long: runs only with {@code -Ddev.nettyshm.test.scale=true}. Each client
- * process connects its connections one after the other, each starting to echo at once, so the last ones connect
- * while the first ones load both CPUs.
+ * CPU and memory per connection. Long: runs only with {@code -Ddev.nettyshm.test.scale=true}. Every connection
+ * is made before any echoes — the server holds all 1,000 at once — and then all echo together.
  */
 @EnabledIfSystemProperty(named = "dev.nettyshm.test.scale", matches = "true")
 class ScaleTest {
@@ -36,15 +39,32 @@ class ScaleTest {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, ShmIoHandler.newFactory());
         ShmAddress address = new ShmAddress("scale-" + UUID.randomUUID());
         try {
+            ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
             Channel server = new ServerBootstrap().group(group).channel(ShmServerChannel.class)
-                    .childHandler(new EchoServer.Echo()).bind(address).sync().channel();
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel child) {
+                            children.add(child);
+                            child.pipeline().addLast(new EchoServer.Echo());
+                        }
+                    }).bind(address).sync().channel();
             long rssBefore = residentBytes();
-            long processCpuBefore = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
-            long start = System.nanoTime();
+            long connectStart = System.nanoTime();
             List<ChildJvm> clients = new ArrayList<>();
             for (int i = 0; i < PROCESSES; i++) {
                 clients.add(ChildJvm.start(TransportPeer.class, "echo-clients", address.name(),
                         String.valueOf(CONNECTIONS_EACH), String.valueOf(SECONDS), "256"));
+            }
+            for (ChildJvm client : clients) {
+                client.awaitLine("connected");
+            }
+            double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+            assertThat(children.size()).as("connections the server holds at once")
+                    .isEqualTo(PROCESSES * CONNECTIONS_EACH);
+            long processCpuBefore = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
+            long start = System.nanoTime();
+            for (ChildJvm client : clients) {
+                client.sendLine("go");
             }
             long messages = 0;
             long peakRss = 0;
@@ -61,9 +81,9 @@ class ScaleTest {
             double serverCpu = (ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos()
                     - processCpuBefore) / 1e9;
             int connections = PROCESSES * CONNECTIONS_EACH;
-            System.out.printf("%d connections, %.0f s: %,d messages echoed (%,.0f/s), none damaged; server %.2f cores,"
-                    + " %.1f µs of server CPU per message, %,d bytes of server RSS per connection%n", connections,
-                    seconds, messages, messages / seconds, serverCpu / seconds, serverCpu * 1e6 / messages,
+            System.out.printf("%d connections, all connected in %.1f s, then echoing together for %.0f s: %,d messages"
+                    + " echoed (%,.0f/s), none damaged; server %.2f cores, %.1f µs of server CPU per message, %,d bytes"
+                    + " of server RSS per connection%n", connections, connectSeconds, seconds, messages, messages / seconds, serverCpu / seconds, serverCpu * 1e6 / messages,
                     (peakRss - rssBefore) / connections);
             assertThat(messages).isPositive();
             server.close().sync();

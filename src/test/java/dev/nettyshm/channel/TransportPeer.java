@@ -22,9 +22,10 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
  *       prints {@code holding} once it holds BYTES;</li>
  *   <li>{@code soak-server NAME COUNT SEED}: writes to every connection COUNT {@link SoakMessages} of the lengths
  *       SEED gives, as fast as the connection takes them;</li>
- *   <li>{@code echo-clients NAME CONNECTIONS SECONDS SIZE}: opens CONNECTIONS connections on one event loop, each
- *       sending numbered messages of SIZE bytes and checking every echoed byte for SECONDS, and prints
- *       {@code result MESSAGES MISMATCHES} (or {@code failed CAUSE}).</li>
+ *   <li>{@code echo-clients NAME CONNECTIONS SECONDS SIZE}: opens CONNECTIONS connections on one event loop,
+ *       prints {@code connected} and waits for a line on its input; then each connection sends numbered messages
+ *       of SIZE bytes and checks every echoed byte for SECONDS, and it prints {@code result MESSAGES MISMATCHES}
+ *       (or {@code failed CAUSE}).</li>
  * </ul>
  * Each prints {@code ready} once bound or connected, and ends cleanly — closing its channel — when its standard
  * input closes.
@@ -91,9 +92,14 @@ public final class TransportPeer {
         try {
             java.util.List<java.util.concurrent.CompletableFuture<EchoClient.Result>> clients =
                     new java.util.ArrayList<>();
+            java.util.concurrent.CompletableFuture<Void> go = new java.util.concurrent.CompletableFuture<>();
             for (int i = 0; i < connections; i++) {
-                clients.add(EchoClient.startFor(group, address, size, 16L * size, duration));
+                clients.add(EchoClient.startFor(group, address, size, 16L * size, duration, go));
             }
+            System.out.println("connected");
+            System.out.flush();
+            new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+            go.complete(null);
             long messages = 0;
             long mismatches = 0;
             for (var client : clients) {

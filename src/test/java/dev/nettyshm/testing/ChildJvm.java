@@ -88,6 +88,12 @@ public final class ChildJvm {
         throw new AssertionError("child ended before printing '" + expected + "':\n" + seen);
     }
 
+    /** Writes {@code line} to the child's standard input. */
+    public void sendLine(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
     /** Closes the child's standard input: the peers of the tests take that as their signal to end cleanly. */
     public void closeInput() throws IOException {
         process.getOutputStream().close();
