@@ -32,6 +32,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link MemorySegment#copy} between two plain native segments of the same size: the limit, one copy. Every
  * operation moves {@code size} bytes between a native buffer and the mapping; the mapped pages are touched in setup,
  * so no page fault is measured. Two forks, because on a shared 2-core VM one fork's luck can move a score by 20%.
+ *
+ * <p>Two more move {@code size} bytes from a byte array into the segment and back into another, as the Go package
+ * godcong/mmap measures its shared memory: {@link #sharedMemoryWriteOpenRead} also maps the segment again by its id
+ * for the read and unmaps it after, as that benchmark does; {@link #sharedMemoryWriteRead} reads from the mapping
+ * already open.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -52,6 +57,9 @@ public class MappingBenchmark {
     private Path file;
     private MappedFile mappedFile;
     private SharedMemory sharedMemory;
+    private long sharedMemoryId;
+    private byte[] bytes;
+    private byte[] readBack;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -64,6 +72,12 @@ public class MappingBenchmark {
         sharedMemory = SharedMemory.create(size, MapOption.UNLINK_ON_CLOSE);
         mappedFile.writeAt(0, source);
         sharedMemory.writeAt(0, source);
+        sharedMemoryId = sharedMemory.id().orElseThrow();
+        bytes = new byte[size];
+        for (int i = 0; i < size; i++) {
+            bytes[i] = (byte) i;
+        }
+        readBack = new byte[size];
     }
 
     @TearDown(Level.Trial)
@@ -98,5 +112,27 @@ public class MappingBenchmark {
     @Benchmark
     public long sharedMemoryReadAt() throws IOException {
         return sharedMemory.readAt(0, target);
+    }
+
+    @Benchmark
+    public int sharedMemoryWriteOpenRead() throws IOException {
+        return writeOpenRead(sharedMemory, sharedMemoryId, bytes, readBack);
+    }
+
+    @Benchmark
+    public int sharedMemoryWriteRead() throws IOException {
+        sharedMemory.writeAt(0, bytes);
+        return sharedMemory.readAt(0, readBack);
+    }
+
+    /**
+     * Writes {@code data} at the start of {@code writer}, then maps the segment again by its {@code id} — as a
+     * reader in another process would — reads it into {@code into} and unmaps it.
+     */
+    static int writeOpenRead(SharedMemory writer, long id, byte[] data, byte[] into) throws IOException {
+        writer.writeAt(0, data);
+        try (SharedMemory reader = SharedMemory.open(id)) {
+            return reader.readAt(0, into);
+        }
     }
 }

@@ -10,6 +10,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
 import java.net.SocketAddress;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -29,6 +31,8 @@ public final class BenchClient {
     }
 
     public static void main(String[] args) throws Exception {
+        // Logback, which Netty's testsuite brings onto the class path, would take half a second of the JVM's start.
+        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
         Transport transport = Transport.valueOf(args[0]);
         String cpu = args[1];
         String target = args[2];
@@ -89,6 +93,11 @@ public final class BenchClient {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             result.completeExceptionally(cause);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            result.completeExceptionally(new IllegalStateException("the server closed the connection"));
         }
     }
 

@@ -5,21 +5,25 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The server side of a measurement, in its own JVM: {@code BenchServer TRANSPORT CPU}, its event loop pinned to
- * CPU. Prints {@code ready ADDRESS}
- * and serves until its input closes. A connection's first byte picks its mode: {@code P} echoes every byte
- * (ping-pong); {@code R} echoes each buffer's bytes copied into a buffer from the channel's allocator, as a handler
- * that builds its reply does (ping-pong through shared buffers); {@code T} reads a message size and an 8-byte total, swallows that many bytes — checking that the
- * first and last 8 bytes of each message hold their offsets — and answers {@code !} (or {@code X} if one did not),
- * then reads the next total (throughput: a warm-up phase, then the measured one); {@code W} reads 8-byte {@link System#nanoTime()}
- * stamps and answers each with the nanoseconds it took to arrive (wake-up latency: the clock is the machine's
- * monotonic one, shared by its processes).
+ * CPU. Prints {@code ready ADDRESS} and serves until its input closes, one connection after another or several at
+ * once. A connection's first byte picks its mode: {@code P} echoes every byte (ping-pong); {@code R} echoes each
+ * buffer's bytes copied into a buffer from the channel's allocator, as a handler that builds its reply does
+ * (ping-pong through shared buffers); {@code T} reads a message size and an 8-byte total, swallows that many bytes —
+ * checking that the first and last 8 bytes of each message hold their offsets — and answers {@code !} (or
+ * {@code X} if one did not), then reads the next total (throughput: a warm-up phase, then the measured one);
+ * {@code W} reads 8-byte {@link System#nanoTime()} stamps and answers each with the nanoseconds it took to arrive
+ * (wake-up latency: the clock is the machine's monotonic one, shared by its processes).
  */
 public final class BenchServer {
 
@@ -27,6 +31,8 @@ public final class BenchServer {
     }
 
     public static void main(String[] args) throws Exception {
+        // Logback, which Netty's testsuite brings onto the class path, would take half a second of the JVM's start.
+        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
         Transport transport = Transport.valueOf(args[0]);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory);
         try {
@@ -39,13 +45,19 @@ public final class BenchServer {
             }
             server.close().sync();
         } finally {
-            group.shutdownGracefully().sync();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
     static Channel bind(Transport transport, EventLoopGroup group, String token) throws InterruptedException {
         ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(transport.serverChannel)
-                .childHandler(new Serve());
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        // Each connection has its own state: a server serves run after run.
+                        channel.pipeline().addLast(new Serve());
+                    }
+                });
         if (transport == Transport.NIO_TCP || transport == Transport.EPOLL_TCP) {
             bootstrap.childOption(ChannelOption.TCP_NODELAY, true);
         }

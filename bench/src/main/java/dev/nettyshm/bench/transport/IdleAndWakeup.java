@@ -1,5 +1,7 @@
 package dev.nettyshm.bench.transport;
 
+import dev.nettyshm.bench.BenchJvm;
+import dev.nettyshm.bench.MarkdownTable;
 import dev.nettyshm.channel.ShmChannel;
 import dev.nettyshm.channel.ShmIoHandler;
 import io.netty.bootstrap.Bootstrap;
@@ -10,12 +12,16 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,11 +29,11 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Two numbers the idle policy is judged by, for connections between two JVMs: the CPU an idle connected
- * shared-memory pair burns (each side, in percent of one core, over ten seconds), and the one-way delay of a
- * message to a peer whose loop has gone to sleep — from the sender's clock before the write to the receiver's on
- * arrival; the machine's monotonic clock is shared by its processes. Messages go every 2 ms and every 20 ms, long
- * enough for the peer to fall asleep; the longer a CPU has been idle, the longer this VM takes to wake it. Beside
- * the shared-memory transport: Netty's NIO TCP (whose loop, like this transport's, sleeps in a JDK
+ * shared-memory pair burns (each side, in percent of one core, over ten seconds in the standalone run), and the
+ * one-way delay of a message to a peer whose loop has gone to sleep — from the sender's clock before the write to
+ * the receiver's on arrival; the machine's monotonic clock is shared by its processes. Messages go every 2 ms and
+ * every 20 ms, long enough for the peer to fall asleep; the longer a CPU has been idle, the longer this VM takes to
+ * wake it. Beside the shared-memory transport: Netty's NIO TCP (whose loop, like this transport's, sleeps in a JDK
  * {@code Selector}), its epoll domain sockets, and the floor — a thread blocked in a plain socket {@code read},
  * which every wake-up on the machine pays at least.
  *
@@ -35,75 +41,103 @@ import org.HdrHistogram.Histogram;
  */
 public final class IdleAndWakeup {
 
-    private static final Duration IDLE = Duration.ofSeconds(10);
     private static final int[] GAPS_MILLIS = {2, 20};
-    private static final int SAMPLES = 200;
-    private static final int WARMUP = 20_000;
+
+    /**
+     * How long a run is: the idle CPU is measured over {@code idle}; each wake-up column has {@code samples}
+     * messages, after {@code warmup} sent back to back so that the JIT has compiled the path before it is timed.
+     */
+    public record Length(Duration idle, int samples, int warmup) {
+        /** The standalone run's. */
+        public static final Length FULL = new Length(Duration.ofSeconds(10), 200, 20_000);
+        /** Half of it, for the combined report. */
+        public static final Length SHORT = new Length(Duration.ofSeconds(5), 100, 10_000);
+        /** Enough to see that it runs. */
+        public static final Length SMOKE = new Length(Duration.ofSeconds(1), 20, 2_000);
+    }
 
     private IdleAndWakeup() {
     }
 
     public static void main(String[] args) throws Exception {
-        System.out.println(idleCpu());
-        System.out.println("\n| idle before each message | shared memory p50 / p90 µs | NIO TCP p50 / p90 µs"
-                + " | epoll domain socket p50 / p90 µs | floor: blocked read p50 / p90 µs |\n|---|---:|---:|---:|---:|");
-        for (int gap : GAPS_MILLIS) {
-            Histogram shm = overNetty(Transport.SHM, gap);
-            Histogram nio = overNetty(Transport.NIO_TCP, gap);
-            Histogram uds = overNetty(Transport.EPOLL_UDS, gap);
-            Histogram floor = floor(gap);
-            System.out.printf("| %d ms | %s | %s | %s | %s |%n", gap, cell(shm), cell(nio), cell(uds), cell(floor));
-        }
+        System.out.println(markdown(Length.FULL));
     }
 
-    private static String idleCpu() throws Exception {
+    /** The idle CPU sentence and the wake-up table. */
+    public static String markdown(Length length) throws Exception {
+        String idle = idleCpu(length.idle());
+        List<Transport> transports = List.of(Transport.SHM, Transport.NIO_TCP, Transport.EPOLL_UDS);
+        Map<Transport, List<Histogram>> delays = new EnumMap<>(Transport.class);
+        for (Transport transport : transports) {
+            delays.put(transport, overNetty(transport, length));
+        }
+        MarkdownTable table = new MarkdownTable("idle before each message", "shared memory p50 / p90 µs",
+                "NIO TCP p50 / p90 µs", "epoll domain socket p50 / p90 µs", "floor: blocked read p50 / p90 µs");
+        for (int i = 0; i < GAPS_MILLIS.length; i++) {
+            List<String> row = new ArrayList<>(List.of(GAPS_MILLIS[i] + " ms"));
+            for (Transport transport : transports) {
+                row.add(cell(delays.get(transport).get(i)));
+            }
+            row.add(cell(floor(GAPS_MILLIS[i], length)));
+            table.row(row);
+        }
+        return idle + "\n\n" + table;
+    }
+
+    private static String idleCpu(Duration idle) throws Exception {
         Process server = startServer(Transport.SHM);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
         try {
             Channel channel = new Bootstrap().group(group).channel(ShmChannel.class)
                     .handler(new ChannelInboundHandlerAdapter())
-                    .connect(Transport.parse(TransportReport.awaitReady(server))).sync().channel();
+                    .connect(Transport.parse(BenchJvm.awaitReady(server))).sync().channel();
             channel.writeAndFlush(channel.alloc().buffer(1).writeByte('P')).sync();
-            Thread.sleep(2_000);
+            // Let both JVMs finish starting up before their CPU time counts.
+            Thread.sleep(Math.min(2_000, idle.toMillis()));
             long serverBefore = cpuNanos(server.toHandle());
             long clientBefore = cpuNanos(ProcessHandle.current());
-            Thread.sleep(IDLE.toMillis());
-            double serverPercent = 100.0 * (cpuNanos(server.toHandle()) - serverBefore) / IDLE.toNanos();
-            double clientPercent = 100.0 * (cpuNanos(ProcessHandle.current()) - clientBefore) / IDLE.toNanos();
+            Thread.sleep(idle.toMillis());
+            double serverPercent = 100.0 * (cpuNanos(server.toHandle()) - serverBefore) / idle.toNanos();
+            double clientPercent = 100.0 * (cpuNanos(ProcessHandle.current()) - clientBefore) / idle.toNanos();
             channel.close().sync();
             return String.format("idle connected shared-memory pair over %d s: server %.2f%% of a core, client %.2f%%"
-                    + " (JVM total, all threads)", IDLE.toSeconds(), serverPercent, clientPercent);
+                    + " (JVM total, all threads)", idle.toSeconds(), serverPercent, clientPercent);
         } finally {
-            TransportReport.stop(server);
+            BenchJvm.stop(server);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
-    private static Histogram overNetty(Transport transport, int gapMillis) throws Exception {
+    /** The delays after each of {@link #GAPS_MILLIS}, each on a connection of its own to one server. */
+    private static List<Histogram> overNetty(Transport transport, Length length) throws Exception {
         Process server = startServer(transport);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory);
         try {
-            Probe probe = new Probe(gapMillis);
-            Channel channel = new Bootstrap().group(group).channel(transport.channel).handler(probe)
-                    .connect(Transport.parse(TransportReport.awaitReady(server))).sync().channel();
-            Histogram delays = probe.done.get(120, TimeUnit.SECONDS);
-            channel.close().sync();
+            SocketAddress address = Transport.parse(BenchJvm.awaitReady(server));
+            List<Histogram> delays = new ArrayList<>();
+            for (int gap : GAPS_MILLIS) {
+                Probe probe = new Probe(gap, length);
+                Channel channel = new Bootstrap().group(group).channel(transport.channel).handler(probe)
+                        .connect(address).sync().channel();
+                delays.add(probe.done.get(120, TimeUnit.SECONDS));
+                channel.close().sync();
+            }
             return delays;
         } finally {
-            TransportReport.stop(server);
+            BenchJvm.stop(server);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
-    private static Histogram floor(int gapMillis) throws Exception {
+    private static Histogram floor(int gapMillis, Length length) throws Exception {
         Path path = Path.of(System.getProperty("java.io.tmpdir"), "wake-floor-" + UUID.randomUUID() + ".sock");
-        Process server = TransportReport.start(List.of(), WakeFloor.class, List.of(path.toString()));
+        Process server = BenchJvm.start(List.of(), WakeFloor.class, List.of(path.toString()));
         try {
-            TransportReport.awaitReady(server);
+            BenchJvm.awaitReady(server);
             Histogram delays = new Histogram(3_600_000_000_000L, 3);
             try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 ByteBuffer stamp = ByteBuffer.allocateDirect(8);
-                for (int i = -WARMUP; i < SAMPLES; i++) {
+                for (int i = -length.warmup(); i < length.samples(); i++) {
                     if (i >= 0) {
                         Thread.sleep(gapMillis);
                     }
@@ -125,7 +159,7 @@ public final class IdleAndWakeup {
             }
             return delays;
         } finally {
-            TransportReport.stop(server);
+            BenchJvm.stop(server);
         }
     }
 
@@ -137,11 +171,14 @@ public final class IdleAndWakeup {
         final CompletableFuture<Histogram> done = new CompletableFuture<>();
         private final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         private final int gapMillis;
+        private final int samples;
         private final ByteBuf reply = io.netty.buffer.Unpooled.buffer(8);
-        private int round = -WARMUP;
+        private int round;
 
-        Probe(int gapMillis) {
+        Probe(int gapMillis, Length length) {
             this.gapMillis = gapMillis;
+            this.samples = length.samples();
+            this.round = -length.warmup();
         }
 
         @Override
@@ -167,7 +204,7 @@ public final class IdleAndWakeup {
             if (round >= 0) {
                 histogram.recordValue(delay);
             }
-            if (++round == SAMPLES) {
+            if (++round == samples) {
                 done.complete(histogram);
             } else if (round <= 0) {
                 send(ctx);
@@ -183,7 +220,7 @@ public final class IdleAndWakeup {
     }
 
     private static Process startServer(Transport transport) throws IOException {
-        return TransportReport.start(List.of(), BenchServer.class, List.of(transport.name(), "-"));
+        return BenchJvm.start(List.of(), BenchServer.class, List.of(transport.name(), "-"));
     }
 
     private static String cell(Histogram histogram) {

@@ -24,7 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /** The Netty transports measured beside each other: what differs between them is exactly this. */
-enum Transport {
+public enum Transport {
     SHM("shared memory", ShmIoHandler.newFactory(), ShmServerChannel.class, ShmChannel.class, true),
     NIO_TCP("NIO TCP", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class, true),
     EPOLL_TCP("epoll TCP", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class,
@@ -35,7 +35,7 @@ enum Transport {
     LOCAL("LocalChannel (one JVM)", LocalIoHandler.newFactory(), LocalServerChannel.class, LocalChannel.class,
             false);
 
-    final String label;
+    public final String label;
     final IoHandlerFactory ioHandlerFactory;
     final Class<? extends ServerChannel> serverChannel;
     final Class<? extends Channel> channel;

@@ -1,221 +1,158 @@
 package dev.nettyshm.bench.transport;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.nettyshm.bench.MarkdownTable;
+import dev.nettyshm.bench.Units;
+import dev.nettyshm.bench.transport.TransportRuns.Rate;
+import dev.nettyshm.bench.transport.TransportRuns.RoundTrip;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Runs every transport's ping-pong and throughput between two JVMs, in both placements — the two event loops
- * pinned to different CPUs, then both to one CPU (see {@link Pinning}) — and prints Markdown tables with ratios to
- * NIO TCP and to the raw ring. {@code quick} as the first argument cuts the counts tenfold for a smoke run.
+ * Every Netty transport between two JVMs ({@link TransportRuns}): round trips by message size, one-way
+ * throughput by size, and the 64-byte message rate flushing each message — as a latency-sensitive sender does —
+ * and flushing every 64, where the kernel transports share one system call among 64 messages and the sender's
+ * pipeline bounds every transport. Shared memory appears twice: as it comes, its buffers from 4 KiB up shared,
+ * and by its copy path. Markdown tables with ratios to NIO TCP; the raw Agrona ring is the floor of the round
+ * trip. {@code LocalChannel} cannot cross processes: its rows are one JVM with two event loops.
  *
- * <p>Throughput runs a warm-up phase as long as the measured one first. The 64-byte message rate is measured twice:
- * flushing every message, as a latency-sensitive sender does, and flushing every 64, where the kernel transports
- * share one system call among 64 messages and the sender's pipeline is the bottleneck of every transport.
- *
- * <p>Run: {@code ./mvnw -q test-compile exec:exec@bench-transport} (about 8 minutes; {@code -Dbench.args=quick}).
+ * <p>Run: {@code ./mvnw -q test-compile exec:exec@bench-transport} (both placements, about 5 minutes;
+ * {@code -Dbench.args=quick} cuts the counts tenfold for a smoke run).
  */
 public final class TransportReport {
 
-    private static final int[] PING_SIZES = {64, 1024, 64 * 1024};
+    public static final int[] ROUND_TRIP_SIZES = {64, 1024, 64 << 10, 1 << 20};
+    public static final int[] THROUGHPUT_SIZES = {64, 64 << 10, 1 << 20};
+    /** The rows of the round-trip and throughput tables. */
+    public static final List<Contender> ROWS = List.of(Contender.of(Transport.SHM), Contender.SHM_COPY_PATH,
+            Contender.of(Transport.NIO_TCP), Contender.of(Transport.EPOLL_TCP), Contender.of(Transport.EPOLL_UDS),
+            Contender.of(Transport.LOCAL));
 
-    private final int scale;
+    private static final Contender NIO = Contender.of(Transport.NIO_TCP);
+    private static final int BATCH = 64;
 
-    private TransportReport(int scale) {
-        this.scale = scale;
+    /**
+     * One placement's numbers: round trips by row and size, and — unless measured without — throughput by row and
+     * size and the 64-byte rate flushing every {@value #BATCH} messages, by row (the copy path has none: below
+     * 4 KiB it is the same path).
+     */
+    public record Tables(Placement placement, Map<Contender, Map<Integer, RoundTrip>> roundTrips, RoundTrip rawRing,
+            Map<Contender, Map<Integer, Rate>> throughput, Map<Contender, Rate> batched) {
+    }
+
+    private TransportReport() {
     }
 
     public static void main(String[] args) throws Exception {
         boolean quick = args.length > 0 && args[0].equals("quick");
-        TransportReport report = new TransportReport(quick ? 10 : 1);
-        System.out.println(report.run("different CPUs", "0", "1"));
-        System.out.println(report.run("one CPU", "0", "0"));
-    }
-
-    private String run(String placement, String serverCpu, String clientCpu) throws Exception {
-        Map<String, Map<String, String>> rows = new LinkedHashMap<>();
-        Map<Transport, long[]> ping64 = new EnumMap<>(Transport.class);
-        Map<Transport, long[]> rates = new EnumMap<>(Transport.class);
-        for (Transport transport : Transport.values()) {
-            Map<String, String> row = new LinkedHashMap<>();
-            for (int size : PING_SIZES) {
-                long[] p = parse(measure(transport, serverCpu, clientCpu, "pingpong", String.valueOf(size),
-                        String.valueOf(warmup(transport, size)), String.valueOf(count(transport, size))));
-                if (size == 64) {
-                    ping64.put(transport, p);
-                    row.put("64 B p50 µs", micros(p[0]));
-                    row.put("64 B p99 µs", micros(p[1]));
-                    row.put("64 B p99.9 µs", micros(p[2]));
-                } else {
-                    row.put(label(size) + " p50 µs", micros(p[0]));
-                }
+        try (TransportRuns runs = new TransportRuns(quick ? 10 : 1)) {
+            for (Placement placement : Placement.values()) {
+                System.out.println(markdown(measure(runs, placement, ROUND_TRIP_SIZES, THROUGHPUT_SIZES), "###"));
             }
-            long[] rate = {throughput(transport, serverCpu, clientCpu, 64, 1)[1],
-                    throughput(transport, serverCpu, clientCpu, 64, 64)[1],
-                    throughput(transport, serverCpu, clientCpu, 64 * 1024, 1)[0]};
-            rates.put(transport, rate);
-            row.put("64 B msg/s, flush each", String.format("%,d", rate[0]));
-            row.put("64 B msg/s, flush per 64", String.format("%,d", rate[1]));
-            row.put("64 KiB MB/s", String.format("%,d", rate[2] / 1_000_000));
-            rows.put(transport.label, row);
         }
-        long[] raw = parse(rawRing(serverCpu, clientCpu));
-        StringBuilder out = new StringBuilder("### Netty transports, two JVMs on " + placement + "\n\n");
-        List<String> columns = new ArrayList<>(rows.values().iterator().next().keySet());
-        out.append("| transport | ").append(String.join(" | ", columns)).append(" |\n|---|");
-        out.append("---:|".repeat(columns.size())).append('\n');
-        rows.forEach((name, row) -> out.append("| ").append(name).append(" | ")
-                .append(String.join(" | ", row.values())).append(" |\n"));
-        out.append("| raw Agrona ring (no Netty) | ").append(micros(raw[0])).append(" | ").append(micros(raw[1]))
-                .append(" | ").append(micros(raw[2])).append(" |").append(" |".repeat(columns.size() - 3))
-                .append('\n');
-        long shm = ping64.get(Transport.SHM)[0];
-        out.append(String.format("%n64 B median round trip, shared memory: %.3f of NIO TCP's, %.3f of epoll domain"
-                + " sockets', %.1f× the raw ring's.%n", (double) shm / ping64.get(Transport.NIO_TCP)[0],
-                (double) shm / ping64.get(Transport.EPOLL_UDS)[0], (double) shm / raw[0]));
-        long[] shmRate = rates.get(Transport.SHM);
-        long[] nioRate = rates.get(Transport.NIO_TCP);
-        out.append(String.format("Shared memory over NIO TCP: 64 B messages %.1f× flushing each, %.1f× flushing per 64;"
-                + " 64 KiB bytes %.2f×.%n", (double) shmRate[0] / nioRate[0], (double) shmRate[1] / nioRate[1],
-                (double) shmRate[2] / nioRate[2]));
-        return out.toString();
     }
 
     /**
-     * One-way messages of {@code size}, flushed every {@code flushEvery}: bytes and messages per second. Counts
-     * are set so that each run lasts about a second or two on the development VM.
+     * Measures the round trips of {@code roundTripSizes} and the throughput of {@code throughputSizes}, 64 among
+     * each — or no throughput at all if {@code throughputSizes} is empty.
      */
-    private long[] throughput(Transport transport, String serverCpu, String clientCpu, int size, int flushEvery)
-            throws Exception {
-        boolean userSpace = transport == Transport.SHM || transport == Transport.LOCAL;
-        int count = size > 64 ? 100_000 : flushEvery > 1 ? 5_000_000 : userSpace ? 3_000_000 : 300_000;
-        return parse(measure(transport, serverCpu, clientCpu, "throughput", String.valueOf(size),
-                String.valueOf(count / scale), String.valueOf(flushEvery)));
-    }
-
-    private int warmup(Transport transport, int size) {
-        return (transport == Transport.SHM || transport == Transport.LOCAL ? 20_000 : 5_000) / scale;
-    }
-
-    private int count(Transport transport, int size) {
-        int count = transport == Transport.SHM || transport == Transport.LOCAL ? 100_000 : 30_000;
-        return (size >= 64 * 1024 ? count / 5 : count) / scale;
-    }
-
-    private String measure(Transport transport, String serverCpu, String clientCpu, String... clientArgs)
-            throws Exception {
-        return measure(List.of(), transport, serverCpu, clientCpu, clientArgs);
-    }
-
-    /** One client run against a fresh server; {@code clientOptions} go to the client's JVM. */
-    static String measure(List<String> clientOptions, Transport transport, String serverCpu, String clientCpu,
-            String... clientArgs) throws Exception {
-        List<String> client = new ArrayList<>(List.of(transport.name(), clientCpu));
-        if (!transport.crossesProcesses) {
-            client.add("-" + serverCpu);
-            client.addAll(List.of(clientArgs));
-            return resultOf(start(clientOptions, BenchClient.class, client));
-        }
-        Process server = start(List.of(), BenchServer.class, List.of(transport.name(), serverCpu));
-        try {
-            String address = awaitReady(server);
-            client.add(address);
-            client.addAll(List.of(clientArgs));
-            return resultOf(start(clientOptions, BenchClient.class, client));
-        } finally {
-            stop(server);
-        }
-    }
-
-    private String rawRing(String serverCpu, String clientCpu) throws Exception {
-        Path file = Path.of("/dev/shm", "bench-raw-ring-" + UUID.randomUUID());
-        Process server = start(List.of(), RawRing.class, List.of("server", file.toString(), serverCpu));
-        try {
-            awaitReady(server);
-            return resultOf(start(List.of(), RawRing.class, List.of("client", file.toString(), clientCpu, "64",
-                    String.valueOf(100_000 / scale), String.valueOf(1_000_000 / scale))));
-        } finally {
-            stop(server);
-            Files.deleteIfExists(file);
-        }
-    }
-
-    /** Starts {@code main} in a JVM of its own, with this one's class path and {@code options}. */
-    static Process start(List<String> options, Class<?> main, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                // Above 512 MiB of heap: below it Netty's allocator turns to its low-memory mode and stops pooling
-                // large buffers, which then costs every transport more than its own work.
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                // Agrona 2 reaches for the JDK's internal Unsafe.
-                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path")));
-        command.addAll(options);
-        command.add(main.getName());
-        command.addAll(args);
-        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    }
-
-    /** Waits for a server's {@code ready} line; returns what follows the word. */
-    static String awaitReady(Process process) throws IOException {
-        BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8));
-        for (String line; (line = lines.readLine()) != null; ) {
-            if (line.startsWith("ready")) {
-                return line.length() > 6 ? line.substring(6) : "";
+    public static Tables measure(TransportRuns runs, Placement placement, int[] roundTripSizes,
+            int[] throughputSizes) throws Exception {
+        Map<Contender, Map<Integer, RoundTrip>> roundTrips = new LinkedHashMap<>();
+        Map<Contender, Map<Integer, Rate>> throughput = new LinkedHashMap<>();
+        Map<Contender, Rate> batched = new LinkedHashMap<>();
+        for (Contender row : ROWS) {
+            Map<Integer, RoundTrip> bySize = new LinkedHashMap<>();
+            for (int size : roundTripSizes) {
+                bySize.put(size, runs.roundTrip(row, placement, size));
+            }
+            roundTrips.put(row, bySize);
+            if (throughputSizes.length > 0) {
+                Map<Integer, Rate> rateBySize = new LinkedHashMap<>();
+                for (int size : throughputSizes) {
+                    rateBySize.put(size, runs.throughput(row, placement, size, 1));
+                }
+                throughput.put(row, rateBySize);
+                if (row != Contender.SHM_COPY_PATH) {
+                    batched.put(row, runs.throughput(row, placement, 64, BATCH));
+                }
             }
         }
-        throw new IllegalStateException("server ended before it was ready");
+        return new Tables(placement, roundTrips, runs.rawRing(placement), throughput, batched);
     }
 
-    private static String resultOf(Process client) throws Exception {
-        BufferedReader lines = new BufferedReader(new InputStreamReader(client.getInputStream(),
-                StandardCharsets.UTF_8));
-        String result = null;
-        for (String line; (line = lines.readLine()) != null; ) {
-            if (line.startsWith("result ")) {
-                result = line.substring(7);
-            }
+    /** The tables, each under a heading of {@code level}. */
+    public static String markdown(Tables tables, String level) {
+        String where = "two JVMs on " + tables.placement().label;
+        StringBuilder out = new StringBuilder(level + " Round trip, " + where + "\n\n");
+        out.append("One message in flight, echoed by the server; p50 and p99 in µs, recorded with HdrHistogram."
+                + " In parentheses: the p50 as a multiple of NIO TCP's.\n\n");
+        List<String> header = new ArrayList<>(List.of("transport"));
+        for (int size : tables.roundTrips().get(NIO).keySet()) {
+            header.addAll(List.of(Units.size(size) + " p50 µs", Units.size(size) + " p99 µs"));
         }
-        if (!client.waitFor(60, TimeUnit.SECONDS) || client.exitValue() != 0 || result == null) {
-            throw new IllegalStateException("client failed (exit " + client.exitValue() + ")");
+        MarkdownTable roundTrips = new MarkdownTable(header);
+        tables.roundTrips().forEach((row, bySize) -> {
+            List<String> cells = new ArrayList<>(List.of(row.label()));
+            bySize.forEach((size, trip) -> cells.addAll(List.of(
+                    p50(trip, row, tables.roundTrips().get(NIO).get(size)), Units.micros(trip.p99()))));
+            roundTrips.row(cells);
+        });
+        RoundTrip raw = tables.rawRing();
+        roundTrips.row("raw Agrona ring, 64 B (no Netty)", p50(raw, null, tables.roundTrips().get(NIO).get(64)),
+                Units.micros(raw.p99()));
+        out.append(roundTrips);
+        RoundTrip shm = tables.roundTrips().get(Contender.of(Transport.SHM)).get(64);
+        out.append(String.format("%n64 B median round trip, shared memory: %s NIO TCP's, %s epoll domain sockets',"
+                + " %s the raw ring's.%n", Units.ratio(shm.p50(), tables.roundTrips().get(NIO).get(64).p50()),
+                Units.ratio(shm.p50(), tables.roundTrips().get(Contender.of(Transport.EPOLL_UDS)).get(64).p50()),
+                Units.ratio(shm.p50(), raw.p50())));
+        if (tables.throughput().isEmpty()) {
+            return out.toString();
         }
-        return result;
-    }
 
-    /** Closes a server's input, its signal to end; kills it if it has not ended ten seconds later. */
-    static void stop(Process server) throws Exception {
-        server.getOutputStream().close();
-        // A spinning raw-ring server only stops on its STOP message: do not wait for it long.
-        if (!server.waitFor(10, TimeUnit.SECONDS)) {
-            server.destroyForcibly().waitFor();
+        out.append("\n").append(level).append(" Throughput, ").append(where).append("\n\n");
+        out.append("One way, each message flushed; the sender copies its payload into a buffer from its channel's"
+                + " allocator and the receiver checks the first and last 8 bytes of each message and releases it."
+                + " In parentheses: MB/s as a multiple of NIO TCP's.\n\n");
+        List<String> rateHeader = new ArrayList<>(List.of("transport"));
+        for (int size : tables.throughput().get(NIO).keySet()) {
+            rateHeader.addAll(List.of(Units.size(size) + " MB/s", Units.size(size) + " msg/s"));
         }
+        MarkdownTable throughput = new MarkdownTable(rateHeader);
+        tables.throughput().forEach((row, bySize) -> {
+            List<String> cells = new ArrayList<>(List.of(row.label()));
+            bySize.forEach((size, rate) -> {
+                long nio = tables.throughput().get(NIO).get(size).bytesPerSecond();
+                cells.add(Units.megabytes(rate.bytesPerSecond())
+                        + (row.equals(NIO) ? "" : " (" + Units.ratio(rate.bytesPerSecond(), nio) + ")"));
+                cells.add(Units.whole(rate.messagesPerSecond()));
+            });
+            throughput.row(cells);
+        });
+        out.append(throughput);
+
+        out.append("\n").append(level).append(" 64 B message rate, ").append(where).append("\n\n");
+        out.append("The 64 B throughput above, flushing each message, beside the same flushing every " + BATCH
+                + " messages. In parentheses: multiples of NIO TCP's rate.\n\n");
+        MarkdownTable rates = new MarkdownTable("transport", "msg/s, flush each", "msg/s, flush per " + BATCH);
+        Rate nioEach = tables.throughput().get(NIO).get(64);
+        Rate nioBatched = tables.batched().get(NIO);
+        tables.batched().forEach((row, batch) -> {
+            Rate each = tables.throughput().get(row).get(64);
+            rates.row(row.label(), rate(each, nioEach, row), rate(batch, nioBatched, row));
+        });
+        out.append(rates);
+        return out.toString();
     }
 
-    static long[] parse(String result) {
-        String[] parts = result.trim().split(" ");
-        long[] values = new long[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            values[i] = Long.parseLong(parts[i]);
-        }
-        return values;
+    private static String p50(RoundTrip trip, Contender row, RoundTrip nio) {
+        return Units.micros(trip.p50()) + (NIO.equals(row) ? "" : " (" + Units.ratio(trip.p50(), nio.p50()) + ")");
     }
 
-    static String micros(long nanos) {
-        return String.format("%.2f", nanos / 1e3);
-    }
-
-    static String label(int size) {
-        return size >= 1024 ? (size / 1024) + " KiB" : size + " B";
+    private static String rate(Rate rate, Rate nio, Contender row) {
+        return Units.whole(rate.messagesPerSecond())
+                + (NIO.equals(row) ? "" : " (" + Units.ratio(rate.messagesPerSecond(), nio.messagesPerSecond()) + ")");
     }
 }
