@@ -75,7 +75,7 @@ public final class TransportRuns implements AutoCloseable {
      */
     public Rate throughput(Contender contender, Placement placement, int size, int flushEvery) throws Exception {
         boolean tcp = contender.transport() == Transport.NIO_TCP || contender.transport() == Transport.EPOLL_TCP;
-        int count = size >= 1 << 20 ? 3_000 : size >= 64 << 10 ? 40_000
+        int count = size >= 1 << 20 ? 3_000 : size >= 64 << 10 ? 150_000
                 : flushEvery > 1 ? 2_000_000 : tcp ? 150_000 : 1_000_000;
         long[] r = measure(contender, placement, List.of("throughput", String.valueOf(size),
                 String.valueOf(count / scale), String.valueOf(flushEvery), "alloc"));
