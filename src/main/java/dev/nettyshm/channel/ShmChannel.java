@@ -298,6 +298,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             }
         } finally {
             if (connection != null) {
+                PendingSegments.remove(connection);
                 connection.close();
             }
         }
@@ -759,6 +760,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
         handshake = null;
         state = State.ACTIVE;
+        PendingSegments.remove(connection);
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
         }
@@ -804,6 +806,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 SharedMemoryDirectory directory = SharedMemoryDirectory.system();
                 socket = Endpoint.connect(directory, address);
                 connection = Connection.create(directory, config.getRingCapacity(), config.getPoolSize());
+                PendingSegments.add(connection);
                 config.poolAllocator().attach(connection.outPool);
                 ByteBuffer hello = Handshake.hello(connection.name(), config.getRingCapacity(),
                         config.getPoolSize());

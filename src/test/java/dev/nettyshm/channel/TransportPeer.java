@@ -20,6 +20,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
  *       holds BYTES, then echoes them all and echoes from then on;</li>
  *   <li>{@code hold-client NAME BYTES}: connects, holds every buffer it receives and never releases one, and
  *       prints {@code holding} once it holds BYTES;</li>
+ *   <li>{@code connect-client NAME}: starts connecting and prints {@code connecting}, whether or not the server ever
+ *       answers;</li>
  *   <li>{@code soak-server NAME COUNT SEED}: writes to every connection COUNT {@link SoakMessages} of the lengths
  *       SEED gives, as fast as the connection takes them;</li>
  *   <li>{@code echo-clients NAME CONNECTIONS SECONDS SIZE}: opens CONNECTIONS connections on one event loop,
@@ -41,6 +43,16 @@ public final class TransportPeer {
             if (args[0].equals("echo-clients")) {
                 echoClients(group, new ShmAddress(args[1]), Integer.parseInt(args[2]),
                         java.time.Duration.ofSeconds(Long.parseLong(args[3])), Integer.parseInt(args[4]));
+                return;
+            }
+            if (args[0].equals("connect-client")) {
+                new io.netty.bootstrap.Bootstrap().group(group).channel(ShmChannel.class)
+                        .handler(new ChannelInboundHandlerAdapter()).connect(new ShmAddress(args[1]));
+                System.out.println("connecting");
+                System.out.flush();
+                while (System.in.read() >= 0) {
+                    // Run until the parent closes our input, or signals us.
+                }
                 return;
             }
             if (args[0].equals("hold-client")) {
