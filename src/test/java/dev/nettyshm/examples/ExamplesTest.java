@@ -60,7 +60,7 @@ class ExamplesTest {
         String output = ChildJvm.run(SidecarProxy.class, "connections=2", "requests=1000");
 
         assertThat(output).contains("2,000 requests over 2 TCP connections, every answer checked",
-                "1 connections closed by the client and 1 by the service", "service: served 2 connections, 2,000",
+                "connections closed: 1 by the client, 1 by the service", "service: served 2 connections, 2,000",
                 "SidecarProxy done");
         assertLeftNothingInSharedMemory(output);
     }

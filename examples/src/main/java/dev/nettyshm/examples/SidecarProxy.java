@@ -122,8 +122,8 @@ public final class SidecarProxy {
                 }
                 Thread.sleep(10);
             }
-            System.out.printf("%d connections closed by the client and %d by the service; the proxy closed the"
-                    + " other side of each%n", connections - connections / 2, connections / 2);
+            System.out.printf("connections closed: %d by the client, %d by the service; the proxy closed the other"
+                    + " side of each%n", connections - connections / 2, connections / 2);
             proxy.close().sync();
         } finally {
             tcpGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();

@@ -6,6 +6,7 @@ import dev.nettyshm.channel.ShmIoHandler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -107,7 +108,7 @@ public final class TickSubscriber {
             }
         }
 
-        private static io.netty.channel.ChannelFuture send(ChannelHandlerContext ctx, SubscriberStatus status) {
+        private static ChannelFuture send(ChannelHandlerContext ctx, SubscriberStatus status) {
             ByteBuf out = ctx.alloc().buffer(SubscriberStatus.BYTES);
             status.writeTo(out);
             return ctx.writeAndFlush(out);
@@ -129,9 +130,10 @@ public final class TickSubscriber {
             String who = String.format("subscriber %d (pid %d)", index, ProcessHandle.current().pid());
             String sequence = gaps == 0 ? "every one in sequence" : gaps + " MISSING from the sequence";
             if (!ended) {
-                return String.format("%s: %s; the connection closed before the end of the feed, after %,d ticks,"
-                        + " %s", who, stallMillis > 0 ? "stalled " + stallMillis + " ms on purpose after "
-                        + String.format("%,d", STALL_AFTER) + " ticks" : "not slow", ticks, sequence);
+                String stalled = stallMillis > 0
+                        ? String.format("stalled %,d ms on purpose after %,d ticks; ", stallMillis, STALL_AFTER) : "";
+                return String.format("%s: %sthe connection closed before the end of the feed, after %,d ticks, %s",
+                        who, stalled, ticks, sequence);
             }
             SubscriberStatus report = report();
             return String.format("%s: %,d ticks, %s; %,d ticks/s; latency p50 / p99 / p99.9 µs: steady %s,"
