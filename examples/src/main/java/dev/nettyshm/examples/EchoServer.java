@@ -44,6 +44,7 @@ public final class EchoServer {
 
     public static void main(String[] args) throws Exception {
         EventLoopGroup shmGroup = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
+        OnExit.shutDown(shmGroup);
         EventLoopGroup tcpGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             Echo echo = new Echo();

@@ -18,7 +18,6 @@ import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -30,22 +29,22 @@ import java.util.concurrent.TimeUnit;
  * times each round trip, checking every echoed byte. The two clients differ only in group, channel class and
  * address.
  *
- * <p>Run: {@code ./mvnw -q test-compile exec:exec@demo}
+ * <p>Run: {@code ./mvnw -q test-compile exec:exec@demo} (as a plain command, {@code round-trips=N} sets the
+ * measured round trips, 50,000 by default, after a warm-up of two fifths as many)
  */
 public final class PingPong {
 
     private static final int SIZE = 64;
-    private static final int WARMUP = 20_000;
-    private static final int MEASURED = 50_000;
 
     private PingPong() {
     }
 
     public static void main(String[] args) throws Exception {
+        int measured = new ExampleArgs(args, "round-trips").number("round-trips", 50_000);
+        int warmup = measured * 2 / 5;
         String name = "pingpong-" + UUID.randomUUID();
-        Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                EchoServer.class.getName(), name).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process server = JavaProcess.of(EchoServer.class, name).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(),
                     StandardCharsets.UTF_8));
@@ -64,35 +63,36 @@ public final class PingPong {
             EventLoopGroup tcpGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             try {
                 long[] shm = pingPong(new Bootstrap().group(shmGroup).channel(ShmChannel.class),
-                        new ShmAddress(name));
+                        new ShmAddress(name), warmup, measured);
                 long[] tcp = pingPong(new Bootstrap().group(tcpGroup).channel(NioSocketChannel.class)
-                        .option(ChannelOption.TCP_NODELAY, true), new InetSocketAddress("127.0.0.1", tcpPort));
-                System.out.printf("%n%d round trips of %d bytes each, every byte checked%n", MEASURED, SIZE);
+                        .option(ChannelOption.TCP_NODELAY, true), new InetSocketAddress("127.0.0.1", tcpPort), warmup,
+                        measured);
+                System.out.printf("%n%d round trips of %d bytes each, every byte checked%n", measured, SIZE);
                 System.out.printf("%-22s %12s %12s %12s%n", "transport", "median µs", "p99 µs", "p99.9 µs");
                 print("shared memory", shm);
                 print("loopback TCP (NIO)", tcp);
                 System.out.printf("shared memory is %.1fx faster at the median%n",
-                        (double) tcp[MEASURED / 2] / shm[MEASURED / 2]);
+                        (double) tcp[measured / 2] / shm[measured / 2]);
             } finally {
                 shmGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
                 tcpGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             }
         } finally {
             server.getOutputStream().close();
-            if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
+            JavaProcess.endedCleanly(server, 10);
         }
     }
 
     private static void print(String transport, long[] sorted) {
-        System.out.printf("%-22s %12.2f %12.2f %12.2f%n", transport, sorted[MEASURED / 2] / 1e3,
-                sorted[MEASURED * 99 / 100] / 1e3, sorted[MEASURED * 999 / 1000] / 1e3);
+        int count = sorted.length;
+        System.out.printf("%-22s %12.2f %12.2f %12.2f%n", transport, sorted[count / 2] / 1e3,
+                sorted[(int) (count * 0.99)] / 1e3, sorted[(int) (count * 0.999)] / 1e3);
     }
 
     /** Round-trip times in nanoseconds, sorted. */
-    private static long[] pingPong(Bootstrap bootstrap, SocketAddress address) throws Exception {
-        Player player = new Player();
+    private static long[] pingPong(Bootstrap bootstrap, SocketAddress address, int warmup, int measured)
+            throws Exception {
+        Player player = new Player(warmup, measured);
         Channel channel = bootstrap.handler(player).connect(address).sync().channel();
         try {
             long[] nanos = player.done.get(120, TimeUnit.SECONDS);
@@ -105,11 +105,17 @@ public final class PingPong {
 
     /** Sends a message, waits for all of its echo, checks it, times it, and sends the next. */
     private static final class Player extends ChannelInboundHandlerAdapter {
-        private final long[] nanos = new long[MEASURED];
+        private final int warmup;
+        private final long[] nanos;
         private final CompletableFuture<long[]> done = new CompletableFuture<>();
         private int round;
         private int received;
         private long sentAt;
+
+        Player(int warmup, int measured) {
+            this.warmup = warmup;
+            this.nanos = new long[measured];
+        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -145,10 +151,10 @@ public final class PingPong {
                 return;
             }
             long elapsed = System.nanoTime() - sentAt;
-            if (round >= WARMUP) {
-                nanos[round - WARMUP] = elapsed;
+            if (round >= warmup) {
+                nanos[round - warmup] = elapsed;
             }
-            if (++round == WARMUP + MEASURED) {
+            if (++round == warmup + nanos.length) {
                 done.complete(nanos);
             } else {
                 send(ctx);
