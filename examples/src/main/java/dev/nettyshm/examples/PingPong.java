@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * times each round trip, checking every echoed byte. The two clients differ only in group, channel class and
  * address.
  *
- * <p>Run: {@code ./mvnw -q test-compile exec:exec@demo} (as a plain command, {@code round-trips=N} sets the
+ * <p>Run: {@code ./mvnw -q test-compile exec:exec@demo} ({@code -Dexample.args=round-trips=N} sets the
  * measured round trips, 50,000 by default, after a warm-up of two fifths as many)
  */
 public final class PingPong {

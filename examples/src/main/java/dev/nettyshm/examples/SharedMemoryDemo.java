@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * does, so nothing is left in {@code /dev/shm} however either process ends — short of a SIGKILL of this process in
  * the half second the second one takes to start.
  *
- * <p>Run: {@code ./mvnw -q test-compile exec:exec@shm-demo} (as a plain command, {@code round-trips=N} sets the
+ * <p>Run: {@code ./mvnw -q test-compile exec:exec@shm-demo} ({@code -Dexample.args=round-trips=N} sets the
  * round trips each way, 200,000 by default, after a tenth as many to warm up)
  */
 public final class SharedMemoryDemo {
