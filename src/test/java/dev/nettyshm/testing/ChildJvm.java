@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /** A second JVM on this test's class path, with native access granted as in the build. */
 public final class ChildJvm {
@@ -77,15 +78,28 @@ public final class ChildJvm {
 
     /** Reads the child's output until a line equal to {@code expected}; fails if the child ends first. */
     public void awaitLine(String expected) throws IOException {
+        awaitLine(expected::equals, "'" + expected + "'");
+    }
+
+    /**
+     * Reads the child's output until a line that starts with {@code prefix}, and returns the rest of that line: for
+     * a value the child announces, such as a port it bound. Fails if the child ends first.
+     */
+    public String awaitLineStartingWith(String prefix) throws IOException {
+        return awaitLine(line -> line.startsWith(prefix), "a line starting with '" + prefix + "'")
+                .substring(prefix.length());
+    }
+
+    private String awaitLine(Predicate<String> wanted, String description) throws IOException {
         StringBuilder seen = new StringBuilder();
         String line;
         while ((line = lines.readLine()) != null) {
-            if (line.equals(expected)) {
-                return;
+            if (wanted.test(line)) {
+                return line;
             }
             seen.append(line).append('\n');
         }
-        throw new AssertionError("child ended before printing '" + expected + "':\n" + seen);
+        throw new AssertionError("child ended before printing " + description + ":\n" + seen);
     }
 
     /** Writes {@code line} to the child's standard input. */

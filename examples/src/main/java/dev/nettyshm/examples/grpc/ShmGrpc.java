@@ -1,0 +1,78 @@
+package dev.nettyshm.examples.grpc;
+
+import dev.nettyshm.channel.ShmAddress;
+import dev.nettyshm.channel.ShmChannel;
+import dev.nettyshm.channel.ShmServerChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import java.net.SocketAddress;
+
+/**
+ * gRPC-java over the shared-memory transport, one call per side. gRPC's Netty transport runs on any Netty channel
+ * class it is given, so moving it from TCP to shared memory takes what moves any Netty bootstrap: an event loop
+ * group of {@code ShmIoHandler}s, the shared-memory channel classes and an {@link ShmAddress}:
+ *
+ * <pre>{@code
+ * EventLoopGroup group = new MultiThreadIoEventLoopGroup(ShmIoHandler.newFactory());
+ * Server server = ShmGrpc.serverBuilder(new ShmAddress("orders"), group).addService(service).build().start();
+ * ManagedChannel channel = ShmGrpc.channelBuilder(new ShmAddress("orders"), group).build();
+ * }</pre>
+ *
+ * The builders come back open for further settings. The groups stay the caller's: gRPC never shuts down a group it
+ * was given, so shut them down after the servers and channels that use them.
+ */
+public final class ShmGrpc {
+
+    /**
+     * The largest message either side accepts: 16 MiB. gRPC's default, 4 MiB, would refuse a message of 4 MiB plus
+     * a byte; shared memory carries larger messages as readily as small ones.
+     */
+    public static final int MAX_INBOUND_MESSAGE_SIZE = 16 << 20;
+
+    private ShmGrpc() {
+    }
+
+    /**
+     * A server builder bound to {@code address}: {@link ShmServerChannel}, {@code boss} accepting connections and
+     * {@code worker} serving them — both must be groups of {@code ShmIoHandler}s, which may be one group — and
+     * {@link #MAX_INBOUND_MESSAGE_SIZE}. gRPC insists on both groups and the channel type together, since it
+     * could not run a channel class of its own choice on groups of ours.
+     */
+    public static NettyServerBuilder serverBuilder(ShmAddress address, EventLoopGroup boss, EventLoopGroup worker) {
+        return serverBuilder(address, ShmServerChannel.class, boss, worker);
+    }
+
+    /** {@link #serverBuilder(ShmAddress, EventLoopGroup, EventLoopGroup)} with one group that accepts and serves. */
+    public static NettyServerBuilder serverBuilder(ShmAddress address, EventLoopGroup group) {
+        return serverBuilder(address, group, group);
+    }
+
+    /**
+     * A channel builder to {@code address}: {@link ShmChannel} on {@code group} (of {@code ShmIoHandler}s),
+     * plaintext — a connection over shared memory never leaves the host, and its segments are readable only by the
+     * processes of the user that made them — and {@link #MAX_INBOUND_MESSAGE_SIZE}.
+     */
+    public static NettyChannelBuilder channelBuilder(ShmAddress address, EventLoopGroup group) {
+        return channelBuilder(address, ShmChannel.class, group);
+    }
+
+    /**
+     * The same settings for any other Netty transport — loopback TCP, a domain socket — so that a comparison
+     * differs only in the transport.
+     */
+    public static NettyServerBuilder serverBuilder(SocketAddress address, Class<? extends ServerChannel> channelType,
+            EventLoopGroup boss, EventLoopGroup worker) {
+        return NettyServerBuilder.forAddress(address).channelType(channelType).bossEventLoopGroup(boss)
+                .workerEventLoopGroup(worker).maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE);
+    }
+
+    /** See {@link #serverBuilder(SocketAddress, Class, EventLoopGroup, EventLoopGroup)}. */
+    public static NettyChannelBuilder channelBuilder(SocketAddress address, Class<? extends Channel> channelType,
+            EventLoopGroup group) {
+        return NettyChannelBuilder.forAddress(address).channelType(channelType, address.getClass())
+                .eventLoopGroup(group).usePlaintext().maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE);
+    }
+}

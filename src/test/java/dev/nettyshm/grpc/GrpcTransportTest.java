@@ -1,0 +1,267 @@
+package dev.nettyshm.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nettyshm.channel.ShmAddress;
+import dev.nettyshm.channel.ShmIoHandler;
+import dev.nettyshm.examples.grpc.Digest;
+import dev.nettyshm.examples.grpc.EchoGrpc;
+import dev.nettyshm.examples.grpc.Payloads;
+import dev.nettyshm.examples.grpc.ShmGrpc;
+import dev.nettyshm.testing.ChildJvm;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * gRPC-java, unchanged, between two processes: the server in a {@link GrpcPeer}, the client here. Every test runs
+ * over shared memory and over loopback TCP, with the same settings and the same calls, so that a way in which the
+ * transport behaves differently from TCP shows as one of the two failing. Messages follow {@link Payloads}, and
+ * every byte is checked.
+ */
+class GrpcTransportTest {
+
+    /** The transports under test. */
+    enum Wire { SHM, TCP }
+
+    private static final String NAME = "grpc-" + UUID.randomUUID();
+    private static final int[] SIZES = {10, 64 << 10, 4 << 20};
+
+    private static Set<String> shmBefore;
+    private static ChildJvm server;
+    private static int tcpPort;
+    private static EventLoopGroup shmGroup;
+    private static EventLoopGroup tcpGroup;
+
+    private ManagedChannel managed;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        shmBefore = shmFiles();
+        shmGroup = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
+        tcpGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        server = ChildJvm.start(GrpcPeer.class, NAME);
+        tcpPort = Integer.parseInt(server.awaitLineStartingWith("tcp "));
+        server.awaitLine("ready");
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        try {
+            server.closeInput();
+            assertThat(server.waitFor(30)).as("the server's exit status; it printed:%n%s", server.output()).isZero();
+        } finally {
+            shmGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            tcpGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+        assertThat(shmFiles()).as("left in /dev/shm").isEqualTo(shmBefore);
+    }
+
+    @AfterEach
+    void closeChannel() throws InterruptedException {
+        managed.shutdownNow();
+        assertThat(managed.awaitTermination(10, TimeUnit.SECONDS)).as("channel terminated").isTrue();
+    }
+
+    private static Set<String> shmFiles() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            return files.map(file -> file.getFileName().toString()).collect(Collectors.toSet());
+        }
+    }
+
+    /** A channel to the server over {@code wire}, closed after the test. */
+    private Channel open(Wire wire) {
+        managed = switch (wire) {
+            case SHM -> ShmGrpc.channelBuilder(new ShmAddress(NAME), shmGroup).build();
+            case TCP -> ShmGrpc.channelBuilder(new InetSocketAddress("127.0.0.1", tcpPort), NioSocketChannel.class,
+                    tcpGroup).build();
+        };
+        return managed;
+    }
+
+    static Stream<Arguments> wiresAndSizes() {
+        return Stream.of(Wire.values()).flatMap(wire -> Arrays.stream(SIZES)
+                .mapToObj(size -> Arguments.of(wire, size)));
+    }
+
+    /** Messages per call, or calls per test: fewer of the larger sizes, to keep the class short. */
+    private static int count(int size) {
+        return size >= 1 << 20 ? 3 : size >= 1024 ? 20 : 100;
+    }
+
+    private static CallOptions withDeadline() {
+        return CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    @ParameterizedTest(name = "{0}, {1} bytes")
+    @MethodSource("wiresAndSizes")
+    void shouldAnswerUnaryCallsWithTheirRequests(Wire wire, int size) {
+        Channel channel = open(wire);
+        for (int i = 0; i < count(size); i++) {
+            byte[] response = ClientCalls.blockingUnaryCall(channel, EchoGrpc.UNARY, withDeadline(),
+                    Payloads.of(i, size));
+            assertThat(Payloads.matches(response, i, size)).as("response %d matches its request", i).isTrue();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {1} bytes")
+    @MethodSource("wiresAndSizes")
+    void shouldStreamEveryMessageFromTheServerInOrder(Wire wire, int size) {
+        Iterator<byte[]> stream = ClientCalls.blockingServerStreamingCall(open(wire), EchoGrpc.SERVER_STREAM,
+                withDeadline(), EchoGrpc.streamRequest(count(size), size));
+        int received = 0;
+        while (stream.hasNext()) {
+            assertThat(Payloads.matches(stream.next(), received, size)).as("message %d", received).isTrue();
+            received++;
+        }
+        assertThat(received).isEqualTo(count(size));
+    }
+
+    @ParameterizedTest(name = "{0}, {1} bytes")
+    @MethodSource("wiresAndSizes")
+    void shouldDigestEveryMessageStreamedByTheClient(Wire wire, int size) throws Exception {
+        Responses responses = new Responses();
+        StreamObserver<byte[]> requests = ClientCalls.asyncClientStreamingCall(
+                open(wire).newCall(EchoGrpc.CLIENT_STREAM, withDeadline()), responses);
+        Digest sent = new Digest();
+        for (int i = 0; i < count(size); i++) {
+            byte[] message = Payloads.of(i, size);
+            requests.onNext(message);
+            sent.add(message);
+        }
+        requests.onCompleted();
+        assertThat(responses.all()).singleElement().isEqualTo(sent.toBytes());
+    }
+
+    @ParameterizedTest(name = "{0}, {1} bytes")
+    @MethodSource("wiresAndSizes")
+    void shouldEchoEveryMessageOfABidiStream(Wire wire, int size) throws Exception {
+        Responses responses = new Responses();
+        StreamObserver<byte[]> requests = ClientCalls.asyncBidiStreamingCall(
+                open(wire).newCall(EchoGrpc.BIDI, withDeadline()), responses);
+        for (int i = 0; i < count(size); i++) {
+            requests.onNext(Payloads.of(i, size));
+        }
+        requests.onCompleted();
+        List<byte[]> echoes = responses.all();
+        assertThat(echoes).hasSize(count(size));
+        for (int i = 0; i < echoes.size(); i++) {
+            assertThat(Payloads.matches(echoes.get(i), i, size)).as("echo %d", i).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Wire.class)
+    void shouldEndACallThatOutlastsItsDeadlineWithDeadlineExceededAndKeepTheChannel(Wire wire) {
+        Channel channel = open(wire);
+        // Connected first, so that the deadline cannot pass before the server has seen the call.
+        assertEchoes(channel);
+        String callId = UUID.randomUUID().toString();
+        // The server would answer in a minute; the deadline is a second.
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(withCallId(channel, callId), Probe.SLOW,
+                CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS), Probe.slowRequest(60_000)))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        assertThat(wasCancelled(channel, callId)).as("the server saw the call cancelled").isTrue();
+        assertEchoes(channel);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Wire.class)
+    void shouldCancelAServerStreamOnBothSidesAndKeepTheChannel(Wire wire) {
+        Channel channel = open(wire);
+        String callId = UUID.randomUUID().toString();
+        ClientCall<byte[], byte[]> call = withCallId(channel, callId).newCall(EchoGrpc.SERVER_STREAM,
+                withDeadline());
+        // A stream that would not end by itself.
+        Iterator<byte[]> stream = ClientCalls.blockingServerStreamingCall(call,
+                EchoGrpc.streamRequest(Integer.MAX_VALUE, 1024));
+        for (int i = 0; i < 100; i++) {
+            assertThat(Payloads.matches(stream.next(), i, 1024)).as("message %d", i).isTrue();
+        }
+        call.cancel("the client has read enough", null);
+        assertThatThrownBy(() -> stream.forEachRemaining(message -> { }))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
+        assertThat(wasCancelled(channel, callId)).as("the server saw the call cancelled").isTrue();
+        assertEchoes(channel);
+    }
+
+    private static Channel withCallId(Channel channel, String callId) {
+        Metadata headers = new Metadata();
+        headers.put(Probe.CALL_ID, callId);
+        return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    private static boolean wasCancelled(Channel channel, String callId) {
+        byte[] answer = ClientCalls.blockingUnaryCall(channel, Probe.WAS_CANCELLED, withDeadline(),
+                callId.getBytes(StandardCharsets.UTF_8));
+        return answer[0] == 1;
+    }
+
+    private static void assertEchoes(Channel channel) {
+        byte[] response = ClientCalls.blockingUnaryCall(channel, EchoGrpc.UNARY, withDeadline(),
+                Payloads.of(7, 4096));
+        assertThat(Payloads.matches(response, 7, 4096)).as("a call on the channel answered").isTrue();
+    }
+
+    /** Collects a call's responses until it ends. */
+    private static final class Responses implements StreamObserver<byte[]> {
+        private final List<byte[]> received = new ArrayList<>();
+        private final CompletableFuture<List<byte[]>> done = new CompletableFuture<>();
+
+        @Override
+        public void onNext(byte[] message) {
+            received.add(message);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            done.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            done.complete(received);
+        }
+
+        List<byte[]> all() throws Exception {
+            return done.get(60, TimeUnit.SECONDS);
+        }
+    }
+}
