@@ -24,7 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /** The Netty transports measured beside each other: what differs between them is exactly this. */
-enum Transport {
+public enum Transport {
     SHM("shared memory", ShmIoHandler.newFactory(), ShmServerChannel.class, ShmChannel.class, true),
     NIO_TCP("NIO TCP", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class, true),
     EPOLL_TCP("epoll TCP", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class,
@@ -35,11 +35,11 @@ enum Transport {
     LOCAL("LocalChannel (one JVM)", LocalIoHandler.newFactory(), LocalServerChannel.class, LocalChannel.class,
             false);
 
-    final String label;
-    final IoHandlerFactory ioHandlerFactory;
-    final Class<? extends ServerChannel> serverChannel;
-    final Class<? extends Channel> channel;
-    final boolean crossesProcesses;
+    public final String label;
+    public final IoHandlerFactory ioHandlerFactory;
+    public final Class<? extends ServerChannel> serverChannel;
+    public final Class<? extends Channel> channel;
+    public final boolean crossesProcesses;
 
     Transport(String label, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
             Class<? extends Channel> channel, boolean crossesProcesses) {
@@ -51,7 +51,7 @@ enum Transport {
     }
 
     /** The address a server binds, from a token unique to the run. */
-    SocketAddress bindAddress(String token) {
+    public SocketAddress bindAddress(String token) {
         return switch (this) {
             case SHM -> new ShmAddress(token);
             case NIO_TCP, EPOLL_TCP -> new InetSocketAddress("127.0.0.1", 0);
@@ -61,7 +61,7 @@ enum Transport {
     }
 
     /** How the bound address travels to the client process: one line of text. */
-    static String describe(SocketAddress address) {
+    public static String describe(SocketAddress address) {
         return switch (address) {
             case ShmAddress shm -> "shm:" + shm.name();
             case InetSocketAddress inet -> "tcp:" + inet.getPort();
@@ -71,7 +71,7 @@ enum Transport {
         };
     }
 
-    static SocketAddress parse(String described) {
+    public static SocketAddress parse(String described) {
         String value = described.substring(described.indexOf(':') + 1);
         return switch (described.substring(0, described.indexOf(':'))) {
             case "shm" -> new ShmAddress(value);

@@ -151,7 +151,7 @@ public final class TransportReport {
     }
 
     /** Starts {@code main} in a JVM of its own, with this one's class path and {@code options}. */
-    static Process start(List<String> options, Class<?> main, List<String> args) throws IOException {
+    public static Process start(List<String> options, Class<?> main, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 // Above 512 MiB of heap: below it Netty's allocator turns to its low-memory mode and stops pooling
                 // large buffers, which then costs every transport more than its own work.
@@ -167,7 +167,7 @@ public final class TransportReport {
     }
 
     /** Waits for a server's {@code ready} line; returns what follows the word. */
-    static String awaitReady(Process process) throws IOException {
+    public static String awaitReady(Process process) throws IOException {
         BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8));
         for (String line; (line = lines.readLine()) != null; ) {
@@ -178,7 +178,11 @@ public final class TransportReport {
         throw new IllegalStateException("server ended before it was ready");
     }
 
-    private static String resultOf(Process client) throws Exception {
+    /**
+     * Reads a client's output to its end and returns what follows {@code result} on its last result line; fails
+     * unless the client exits with 0.
+     */
+    public static String resultOf(Process client) throws Exception {
         BufferedReader lines = new BufferedReader(new InputStreamReader(client.getInputStream(),
                 StandardCharsets.UTF_8));
         String result = null;
@@ -194,7 +198,7 @@ public final class TransportReport {
     }
 
     /** Closes a server's input, its signal to end; kills it if it has not ended ten seconds later. */
-    static void stop(Process server) throws Exception {
+    public static void stop(Process server) throws Exception {
         server.getOutputStream().close();
         // A spinning raw-ring server only stops on its STOP message: do not wait for it long.
         if (!server.waitFor(10, TimeUnit.SECONDS)) {
@@ -202,7 +206,7 @@ public final class TransportReport {
         }
     }
 
-    static long[] parse(String result) {
+    public static long[] parse(String result) {
         String[] parts = result.trim().split(" ");
         long[] values = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
@@ -211,11 +215,11 @@ public final class TransportReport {
         return values;
     }
 
-    static String micros(long nanos) {
+    public static String micros(long nanos) {
         return String.format("%.2f", nanos / 1e3);
     }
 
-    static String label(int size) {
+    public static String label(int size) {
         return size >= 1024 ? (size / 1024) + " KiB" : size + " B";
     }
 }
