@@ -72,6 +72,16 @@ public final class BenchJvm {
         return result;
     }
 
+    /** The numbers of a {@code result} line, separated by spaces. */
+    public static long[] numbers(String result) {
+        String[] parts = result.trim().split(" ");
+        long[] values = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            values[i] = Long.parseLong(parts[i]);
+        }
+        return values;
+    }
+
     /**
      * Closes a child's input, its signal to end; kills it if it has not ended ten seconds later, or at once if
      * this thread is interrupted (whose interrupt status then stays set).

@@ -8,13 +8,13 @@ import java.nio.file.Path;
  * Pins an event loop's thread — not its whole JVM, whose compiler and GC threads must not compete with a spinning
  * loop — to one CPU, with {@code taskset} on the thread's id.
  */
-final class Pinning {
+public final class Pinning {
 
     private Pinning() {
     }
 
     /** Pins the single thread of {@code group} to {@code cpu}; {@code "-"} leaves it alone. */
-    static void pin(EventLoopGroup group, String cpu) throws Exception {
+    public static void pin(EventLoopGroup group, String cpu) throws Exception {
         if (cpu.equals("-")) {
             return;
         }
@@ -25,7 +25,7 @@ final class Pinning {
     }
 
     /** Pins the calling thread to {@code cpu}. */
-    static void pinCurrentThread(String cpu) throws Exception {
+    public static void pinCurrentThread(String cpu) throws Exception {
         // "/proc/thread-self" links to "<pid>/task/<tid>".
         Path self = Files.readSymbolicLink(Path.of("/proc/thread-self"));
         String tid = self.getFileName().toString();

@@ -36,10 +36,10 @@ public enum Transport {
             false);
 
     public final String label;
-    final IoHandlerFactory ioHandlerFactory;
-    final Class<? extends ServerChannel> serverChannel;
-    final Class<? extends Channel> channel;
-    final boolean crossesProcesses;
+    public final IoHandlerFactory ioHandlerFactory;
+    public final Class<? extends ServerChannel> serverChannel;
+    public final Class<? extends Channel> channel;
+    public final boolean crossesProcesses;
 
     Transport(String label, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
             Class<? extends Channel> channel, boolean crossesProcesses) {
@@ -51,7 +51,7 @@ public enum Transport {
     }
 
     /** The address a server binds, from a token unique to the run. */
-    SocketAddress bindAddress(String token) {
+    public SocketAddress bindAddress(String token) {
         return switch (this) {
             case SHM -> new ShmAddress(token);
             case NIO_TCP, EPOLL_TCP -> new InetSocketAddress("127.0.0.1", 0);
@@ -61,7 +61,7 @@ public enum Transport {
     }
 
     /** How the bound address travels to the client process: one line of text. */
-    static String describe(SocketAddress address) {
+    public static String describe(SocketAddress address) {
         return switch (address) {
             case ShmAddress shm -> "shm:" + shm.name();
             case InetSocketAddress inet -> "tcp:" + inet.getPort();
@@ -71,7 +71,7 @@ public enum Transport {
         };
     }
 
-    static SocketAddress parse(String described) {
+    public static SocketAddress parse(String described) {
         String value = described.substring(described.indexOf(':') + 1);
         return switch (described.substring(0, described.indexOf(':'))) {
             case "shm" -> new ShmAddress(value);

@@ -98,7 +98,7 @@ public final class TransportRuns implements AutoCloseable {
                     List.of("server", file.toString(), placement.serverCpu));
             try {
                 BenchJvm.awaitReady(server);
-                known = parse(BenchJvm.resultOf(BenchJvm.start(List.of(), RawRing.class, List.of("client",
+                known = BenchJvm.numbers(BenchJvm.resultOf(BenchJvm.start(List.of(), RawRing.class, List.of("client",
                         file.toString(), placement.clientCpu, "64", String.valueOf(warmup), String.valueOf(count)))));
             } finally {
                 BenchJvm.stop(server);
@@ -121,7 +121,8 @@ public final class TransportRuns implements AutoCloseable {
                 transport.crossesProcesses ? server(transport, placement.serverCpu).address()
                         : "-" + placement.serverCpu));
         client.addAll(clientArgs);
-        long[] result = parse(BenchJvm.resultOf(BenchJvm.start(contender.clientOptions(), BenchClient.class, client)));
+        long[] result = BenchJvm.numbers(BenchJvm.resultOf(
+                BenchJvm.start(contender.clientOptions(), BenchClient.class, client)));
         results.put(key, result);
         progress(contender.label(), placement, clientArgs, result);
         return result;
@@ -150,14 +151,5 @@ public final class TransportRuns implements AutoCloseable {
     private static void progress(String label, Placement placement, List<String> args, long[] result) {
         System.err.printf("%s, %s, %s: %s%n", label, placement.label, String.join(" ", args),
                 Arrays.toString(result));
-    }
-
-    private static long[] parse(String result) {
-        String[] parts = result.trim().split(" ");
-        long[] values = new long[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            values[i] = Long.parseLong(parts[i]);
-        }
-        return values;
     }
 }

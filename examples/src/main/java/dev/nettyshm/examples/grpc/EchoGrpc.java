@@ -46,22 +46,17 @@ public final class EchoGrpc {
         }
     };
 
-    public static final MethodDescriptor<byte[], byte[]> UNARY = method(MethodType.UNARY, "Unary");
-    public static final MethodDescriptor<byte[], byte[]> SERVER_STREAM = method(MethodType.SERVER_STREAMING,
-            "ServerStream");
-    public static final MethodDescriptor<byte[], byte[]> CLIENT_STREAM = method(MethodType.CLIENT_STREAMING,
-            "ClientStream");
-    public static final MethodDescriptor<byte[], byte[]> BIDI = method(MethodType.BIDI_STREAMING, "Bidi");
+    public static final MethodDescriptor<byte[], byte[]> UNARY = method(SERVICE_NAME, MethodType.UNARY, "Unary");
+    public static final MethodDescriptor<byte[], byte[]> SERVER_STREAM = method(SERVICE_NAME,
+            MethodType.SERVER_STREAMING, "ServerStream");
+    public static final MethodDescriptor<byte[], byte[]> CLIENT_STREAM = method(SERVICE_NAME,
+            MethodType.CLIENT_STREAMING, "ClientStream");
+    public static final MethodDescriptor<byte[], byte[]> BIDI = method(SERVICE_NAME, MethodType.BIDI_STREAMING, "Bidi");
 
     private EchoGrpc() {
     }
 
-    /** A method of this service named {@code name}, carrying bytes both ways. */
-    public static MethodDescriptor<byte[], byte[]> method(MethodType type, String name) {
-        return method(SERVICE_NAME, type, name);
-    }
-
-    /** A method of {@code service} named {@code name}, carrying bytes both ways. */
+    /** A method of {@code service} named {@code name}, carrying bytes both ways, as this service's do. */
     public static MethodDescriptor<byte[], byte[]> method(String service, MethodType type, String name) {
         return MethodDescriptor.<byte[], byte[]>newBuilder().setType(type)
                 .setFullMethodName(MethodDescriptor.generateFullMethodName(service, name))
