@@ -60,7 +60,8 @@ public final class GrpcReport {
                 transport.label, Units.micros(r[0]), Units.micros(r[1]),
                 Units.micros(r[2]), (double) r[0] / tcp[0])));
         out.append(String.format("%nA client stream, as fast as gRPC's flow control lets it; %,d messages of 64 B,"
-                + " %,d of 64 KiB, each stream timed after an untimed one as long:%n%n", counts.small(), counts.large()));
+                + " %,d of 64 KiB, each stream timed after an untimed one as long:%n%n", counts.small(),
+                counts.large()));
         out.append("| transport | 64 B msg/s | 64 B MB/s | 64 B vs NIO TCP | 64 KiB msg/s | 64 KiB MB/s"
                 + " | 64 KiB vs NIO TCP |\n|---|---:|---:|---:|---:|---:|---:|\n");
         results.forEach((transport, r) -> out.append(String.format("| %s | %,d | %,d | %.2f× | %,d | %,d | %.2f× |%n",
