@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nettyshm.buffer.PoolLayout;
 import dev.nettyshm.ring.RingDescriptor;
+import dev.nettyshm.testing.ChildJvm;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -29,8 +30,9 @@ import org.junit.jupiter.api.Test;
  * descriptors the server reads: positions beyond the data, misaligned or going back; record lengths and types no
  * producer writes; messages of impossible lengths; descriptors outside the pool, past their slot, or naming a slot
  * not in flight. Every case must end with the server closing that connection with an exception naming the
- * corruption, while a bystander connection on the same loops goes on. {@value #DEFAULT_CASES} cases by default;
- * {@code -Ddev.nettyshm.test.fuzzCases=10000} for the long run.
+ * corruption, while a bystander connection on the same loops goes on. The cases are written once by the client
+ * itself, once by a third process that maps the live segment of the other two. {@value #DEFAULT_CASES} cases
+ * each by default; {@code -Ddev.nettyshm.test.fuzzCases=10000} for the long run.
  */
 class HostilePeerFuzzTest {
 
@@ -38,7 +40,9 @@ class HostilePeerFuzzTest {
     private static final int CAPACITY = ShmChannelConfig.DEFAULT_RING_CAPACITY;
     private static final int POOL_SIZE = ShmChannelConfig.DEFAULT_POOL_SIZE;
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, ShmIoHandler.newFactory());
+    /** A hostile write rings no doorbell: loops that look at their rings every few milliseconds find it soon. */
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2,
+            ShmIoHandler.newFactory(new ShmIdlePolicy(100, 1_000, java.time.Duration.ofMillis(5))));
     private final ShmAddress address = new ShmAddress("fuzz-" + UUID.randomUUID());
     /** The server's first exception on each connection, by the client's segment name. */
     private final Map<String, CompletableFuture<Throwable>> errors = new ConcurrentHashMap<>();
@@ -75,7 +79,7 @@ class HostilePeerFuzzTest {
         Map<String, Integer> byKind = new java.util.TreeMap<>();
         for (int i = 0; i < cases; i++) {
             ShmChannel attacker = connect();
-            Attack attack = attack(attacker, random);
+            Attack attack = attack(attacker.connection().memory(), random);
             Throwable error = errorOf(attacker.localAddress()).get(5, TimeUnit.SECONDS);
             assertThat(error.getMessage()).as("case %d, %s", i, attack.kind()).contains(attack.complaint());
             assertThat(attacker.closeFuture().await(5, TimeUnit.SECONDS)).as("case %d: closed", i).isTrue();
@@ -85,6 +89,46 @@ class HostilePeerFuzzTest {
         System.out.println("hostile-peer cases by kind: " + byKind);
         bystander.close().sync();
         server.close().sync();
+    }
+
+    /**
+     * The same cases written by a third process: it maps the live segment of a connection between two others
+     * through {@code /proc/PID/map_files}, as anyone who may trace this process can, and writes there.
+     */
+    @Test
+    void shouldCloseOnlyTheConnectionAThirdProcessCorrupts() throws Exception {
+        Channel server = new ServerBootstrap().group(group).channel(ShmServerChannel.class).childHandler(new Echo())
+                .bind(address).sync().channel();
+        ShmChannel bystander = connect();
+        int cases = Integer.getInteger("dev.nettyshm.test.fuzzCases", DEFAULT_CASES);
+        long seed = Long.getLong("dev.nettyshm.test.fuzzSeed", 20261127L);
+        ChildJvm third = ChildJvm.start(ThirdPartyAttacker.class);
+        try {
+            for (int i = 0; i < cases; i++) {
+                ShmChannel victim = connect();
+                MemorySegment memory = victim.connection().memory();
+                third.sendLine(mapFile(memory) + " " + memory.byteSize() + " " + (seed + i));
+                String[] attack = third.awaitLineStartingWith("attacked ").substring(9).split("\\|");
+                Throwable error = errorOf(victim.localAddress()).get(5, TimeUnit.SECONDS);
+                assertThat(error.getMessage()).as("case %d, %s", i, attack[0]).contains(attack[1]);
+                assertThat(victim.closeFuture().await(5, TimeUnit.SECONDS)).as("case %d: closed", i).isTrue();
+            }
+        } finally {
+            third.closeInput();
+            third.waitFor(30);
+        }
+        assertThat(third.process().exitValue()).as("the third process's exit").isZero();
+        assertEchoes(bystander);
+        bystander.close().sync();
+        server.close().sync();
+    }
+
+    /** Where another process of the same user finds this process's mapping of {@code memory}. */
+    private static String mapFile(MemorySegment memory) {
+        long end = memory.address() + memory.byteSize();
+        end = (end + 4095) & -4096;   // the kernel names whole pages
+        return "/proc/" + ProcessHandle.current().pid() + "/map_files/" + Long.toHexString(memory.address()) + "-"
+                + Long.toHexString(end);
     }
 
     private ShmChannel connect() throws Exception {
@@ -104,12 +148,11 @@ class HostilePeerFuzzTest {
     }
 
     /** What a case wrote, and the words the server's exception must contain. */
-    private record Attack(String kind, String complaint) {
+    record Attack(String kind, String complaint) {
     }
 
-    /** Writes one impossible thing into the ring the server reads, through the attacker's own mapping. */
-    private static Attack attack(ShmChannel attacker, Random random) throws Exception {
-        MemorySegment memory = attacker.connection().memory();
+    /** Writes one impossible thing into the ring the server reads, in {@code memory}: a connection's segment. */
+    static Attack attack(MemorySegment memory, Random random) {
         MemorySegment ring = memory.asSlice(ConnectionLayout.clientToServerOffset(),
                 RingDescriptor.ringLength(CAPACITY));
         MemorySegment data = ring.asSlice(RingDescriptor.HEADER_LENGTH);
