@@ -9,6 +9,7 @@ import java.nio.file.Path;
  *   <li>{@code fill-id DIR ID SEED}: the same, by id;</li>
  *   <li>{@code check-name DIR NAME SEED}: exits 3 unless every byte of NAME is the pattern of SEED;</li>
  *   <li>{@code truncate FILE SIZE}: truncates FILE to SIZE bytes;</li>
+ *   <li>{@code grow FILE SIZE}: grows FILE to SIZE bytes by writing its last byte;</li>
  *   <li>{@code print-system-dir}: prints {@link SharedMemoryDirectory#system()}'s path.</li>
  * </ul>
  */
@@ -42,6 +43,12 @@ public final class ShmPeer {
                 try (var channel = java.nio.channels.FileChannel.open(Path.of(args[1]),
                         java.nio.file.StandardOpenOption.WRITE)) {
                     channel.truncate(Long.parseLong(args[2]));
+                }
+            }
+            case "grow" -> {
+                try (var channel = java.nio.channels.FileChannel.open(Path.of(args[1]),
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    channel.write(java.nio.ByteBuffer.wrap(new byte[] {7}), Long.parseLong(args[2]) - 1);
                 }
             }
             case "print-system-dir" -> System.out.println(SharedMemoryDirectory.system().path());

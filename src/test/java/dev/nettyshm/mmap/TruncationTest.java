@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Another process cuts the file short under a live mapping: exceptions, not a crashed JVM. */
+/**
+ * Another process cuts the file short under a live mapping: exceptions, not a crashed JVM. Or it grows the file:
+ * the mapping goes on with the bytes it has, and a new mapping sees the new size.
+ */
 class TruncationTest {
 
     private static final int SIZE = 1 << 20;
@@ -40,6 +43,27 @@ class TruncationTest {
             assertBehavesTruncated(shm, shm.path());
         }
         assertThat(shmDir.exists(name)).isFalse();
+    }
+
+    @Test
+    void shouldKeepWorkingOnItsBytesWhenAnotherProcessGrowsTheFile() throws Exception {
+        Path file = dir.resolve("grown.bin");
+        try (MappedFile mapped = MappedFile.open(file, SIZE, READ, WRITE, CREATE_NEW)) {
+            mapped.writeAt(100, new byte[] {1, 2, 3});
+            ChildJvm.run(ShmPeer.class, "grow", file.toString(), Integer.toString(4 * SIZE));
+
+            assertThat(mapped.size()).as("the mapping's size").isEqualTo(SIZE);
+            byte[] read = new byte[3];
+            mapped.readFully(100, read);
+            assertThat(read).containsExactly(1, 2, 3);
+            mapped.writeAt(SIZE - 3, new byte[] {4, 5, 6});
+            assertThat(mapped.readAt(SIZE, new byte[16], 0, 16)).as("a read at the mapping's end").isEqualTo(-1);
+            try (MappedFile fresh = MappedFile.open(file)) {
+                assertThat(fresh.size()).isEqualTo(4L * SIZE);
+                assertThat(fresh.readAt(SIZE - 3)).isEqualTo(4);
+                assertThat(fresh.readAt(4L * SIZE - 1)).isEqualTo(7);
+            }
+        }
     }
 
     private static void assertBehavesTruncated(MappedRegion region, Path file) throws Exception {
