@@ -8,6 +8,7 @@ import dev.nettyshm.channel.ShmIoHandler;
 import dev.nettyshm.examples.grpc.Digest;
 import dev.nettyshm.examples.grpc.EchoGrpc;
 import dev.nettyshm.examples.grpc.Payloads;
+import dev.nettyshm.examples.grpc.Responses;
 import dev.nettyshm.examples.grpc.ShmGrpc;
 import dev.nettyshm.testing.ChildJvm;
 import io.grpc.CallOptions;
@@ -30,13 +31,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -165,7 +164,7 @@ class GrpcTransportTest {
             sent.add(message);
         }
         requests.onCompleted();
-        assertThat(responses.all()).singleElement().isEqualTo(sent.toBytes());
+        assertThat(responses.all(60)).singleElement().isEqualTo(sent.toBytes());
     }
 
     @ParameterizedTest(name = "{0}, {1} bytes")
@@ -178,7 +177,7 @@ class GrpcTransportTest {
             requests.onNext(Payloads.of(i, size));
         }
         requests.onCompleted();
-        List<byte[]> echoes = responses.all();
+        List<byte[]> echoes = responses.all(60);
         assertThat(echoes).hasSize(count(size));
         for (int i = 0; i < echoes.size(); i++) {
             assertThat(Payloads.matches(echoes.get(i), i, size)).as("echo %d", i).isTrue();
@@ -238,30 +237,5 @@ class GrpcTransportTest {
         byte[] response = ClientCalls.blockingUnaryCall(channel, EchoGrpc.UNARY, withDeadline(),
                 Payloads.of(7, 4096));
         assertThat(Payloads.matches(response, 7, 4096)).as("a call on the channel answered").isTrue();
-    }
-
-    /** Collects a call's responses until it ends. */
-    private static final class Responses implements StreamObserver<byte[]> {
-        private final List<byte[]> received = new ArrayList<>();
-        private final CompletableFuture<List<byte[]>> done = new CompletableFuture<>();
-
-        @Override
-        public void onNext(byte[] message) {
-            received.add(message);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            done.completeExceptionally(t);
-        }
-
-        @Override
-        public void onCompleted() {
-            done.complete(received);
-        }
-
-        List<byte[]> all() throws Exception {
-            return done.get(60, TimeUnit.SECONDS);
-        }
     }
 }

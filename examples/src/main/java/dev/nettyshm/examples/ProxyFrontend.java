@@ -58,13 +58,7 @@ final class ProxyFrontend extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        outbound.writeAndFlush(msg).addListener((ChannelFutureListener) future -> {
-            if (future.isSuccess()) {
-                ctx.channel().read();
-            } else {
-                future.channel().close();
-            }
-        });
+        relay(msg, ctx.channel(), outbound);
     }
 
     @Override
@@ -80,6 +74,20 @@ final class ProxyFrontend extends ChannelInboundHandlerAdapter {
     }
 
     /** Closes {@code channel} once everything written to it so far has been flushed. */
+    /**
+     * Writes {@code msg}, read from {@code from}, to {@code to}, and reads {@code from} again only once the write
+     * is done: one side is read only as fast as the other takes it.
+     */
+    static void relay(Object msg, Channel from, Channel to) {
+        to.writeAndFlush(msg).addListener((ChannelFutureListener) future -> {
+            if (future.isSuccess()) {
+                from.read();
+            } else {
+                future.channel().close();
+            }
+        });
+    }
+
     static void closeOnFlush(Channel channel) {
         if (channel.isActive()) {
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

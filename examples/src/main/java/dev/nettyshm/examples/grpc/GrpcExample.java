@@ -18,12 +18,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -155,7 +153,7 @@ public final class GrpcExample {
         check(received == STREAMED, "the server streamed " + received + " messages");
         System.out.printf("  server stream: %d messages of 64 KiB, each as expected%n", received);
 
-        Collected digest = new Collected();
+        Responses digest = new Responses();
         StreamObserver<byte[]> requests = ClientCalls.asyncClientStreamingCall(
                 channel.newCall(EchoGrpc.CLIENT_STREAM, options()), digest);
         Digest sent = new Digest();
@@ -165,17 +163,17 @@ public final class GrpcExample {
             sent.add(message);
         }
         requests.onCompleted();
-        check(Arrays.equals(digest.done.get(30, TimeUnit.SECONDS).getFirst(), sent.toBytes()),
+        check(Arrays.equals(digest.all(30).getFirst(), sent.toBytes()),
                 "the server's digest differs from the client's");
         System.out.println("  client stream: the server's digest matches, " + sent);
 
-        Collected echoes = new Collected();
+        Responses echoes = new Responses();
         requests = ClientCalls.asyncBidiStreamingCall(channel.newCall(EchoGrpc.BIDI, options()), echoes);
         for (int i = 0; i < STREAMED; i++) {
             requests.onNext(Payloads.of(i, 1024));
         }
         requests.onCompleted();
-        List<byte[]> echoed = echoes.done.get(30, TimeUnit.SECONDS);
+        List<byte[]> echoed = echoes.all(30);
         for (int i = 0; i < STREAMED; i++) {
             check(Payloads.matches(echoed.get(i), i, 1024), "bidi echo " + i);
         }
@@ -209,26 +207,5 @@ public final class GrpcExample {
     private static void print(String transport, long[] sorted) {
         System.out.printf("%-22s %12.1f %12.1f%n", transport, sorted[MEASURED / 2] / 1e3,
                 sorted[MEASURED * 99 / 100] / 1e3);
-    }
-
-    /** A call's responses, complete when it ends. */
-    private static final class Collected implements StreamObserver<byte[]> {
-        private final List<byte[]> received = new ArrayList<>();
-        private final CompletableFuture<List<byte[]>> done = new CompletableFuture<>();
-
-        @Override
-        public void onNext(byte[] message) {
-            received.add(message);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            done.completeExceptionally(t);
-        }
-
-        @Override
-        public void onCompleted() {
-            done.complete(received);
-        }
     }
 }
