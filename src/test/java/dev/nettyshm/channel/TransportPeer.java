@@ -20,6 +20,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
  *       holds BYTES, then echoes them all and echoes from then on;</li>
  *   <li>{@code hold-client NAME BYTES}: connects, holds every buffer it receives and never releases one, and
  *       prints {@code holding} once it holds BYTES;</li>
+ *   <li>{@code race-bind NAME}: prints {@code waiting}, and when a line arrives on its input binds NAME and prints
+ *       {@code bound}, or {@code refused EXCEPTION} if it cannot;</li>
  *   <li>{@code connect-client NAME}: starts connecting and prints {@code connecting}, whether or not the server ever
  *       answers;</li>
  *   <li>{@code soak-server NAME COUNT SEED}: writes to every connection COUNT {@link SoakMessages} of the lengths
@@ -43,6 +45,10 @@ public final class TransportPeer {
             if (args[0].equals("echo-clients")) {
                 echoClients(group, new ShmAddress(args[1]), Integer.parseInt(args[2]),
                         java.time.Duration.ofSeconds(Long.parseLong(args[3])), Integer.parseInt(args[4]));
+                return;
+            }
+            if (args[0].equals("race-bind")) {
+                raceBind(group, new ShmAddress(args[1]));
                 return;
             }
             if (args[0].equals("connect-client")) {
@@ -97,6 +103,26 @@ public final class TransportPeer {
         } finally {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
         }
+    }
+
+    private static void raceBind(EventLoopGroup group, ShmAddress address) throws Exception {
+        System.out.println("waiting");
+        System.out.flush();
+        java.io.BufferedReader input = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        input.readLine();
+        io.netty.channel.ChannelFuture bind = new ServerBootstrap().group(group).channel(ShmServerChannel.class)
+                .childHandler(new EchoServer.Echo()).bind(address).await();
+        if (!bind.isSuccess()) {
+            System.out.println("refused " + bind.cause());
+            System.out.flush();
+            return;
+        }
+        System.out.println("bound");
+        System.out.flush();
+        while (input.read() >= 0) {
+            // Serve until the parent closes our input.
+        }
+        bind.channel().close().sync();
     }
 
     private static void echoClients(EventLoopGroup group, ShmAddress address, int connections,

@@ -77,6 +77,38 @@ class TwoProcessTransportTest {
     }
 
     @Test
+    void shouldLetExactlyOneOfFourRacingProcessesBindAName() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            List<ChildJvm> racers = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                racers.add(ChildJvm.start(TransportPeer.class, "race-bind", name));
+            }
+            for (ChildJvm racer : racers) {
+                racer.awaitLine("waiting");
+            }
+            for (ChildJvm racer : racers) {
+                racer.sendLine("go");
+            }
+            List<String> outcomes = new java.util.ArrayList<>();
+            for (ChildJvm racer : racers) {
+                String outcome = racer.awaitLineStartingWith("");
+                outcomes.add(outcome);
+                if (!outcome.equals("bound")) {
+                    assertThat(outcome).as("round %d", round).startsWith("refused java.net.BindException");
+                }
+            }
+            assertThat(outcomes).as("round %d", round).containsOnlyOnce("bound");
+            EchoClient.Result echoed = EchoClient.run(group, address, 100, 64);
+            assertThat(echoed.mismatches()).isZero();
+            for (ChildJvm racer : racers) {
+                racer.closeInput();
+                assertThat(racer.waitFor(30)).isZero();
+            }
+            assertThat(shmFiles(name)).as("round %d: nothing left", round).isEmpty();
+        }
+    }
+
+    @Test
     void shouldEchoAMillionSmallMessagesAcrossProcesses() throws Exception {
         whileServing(() -> {
             EchoClient.Result result = EchoClient.run(group, address, 1_000_000, 32);
