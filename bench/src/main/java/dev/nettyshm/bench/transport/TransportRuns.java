@@ -30,6 +30,9 @@ public final class TransportRuns implements AutoCloseable {
     private record Server(Process process, String address) {
     }
 
+    /** The shortest warm-up of a client at scale 1, whatever its count of messages; see {@link BenchClient}. */
+    private static final int WARMUP_MILLIS = 3_000;
+
     private final int scale;
     private final Map<String, Server> servers = new HashMap<>();
     private final Map<List<Object>, long[]> results = new HashMap<>();
@@ -68,8 +71,8 @@ public final class TransportRuns implements AutoCloseable {
     }
 
     /**
-     * One-way {@code size}-byte messages, flushed every {@code flushEvery}, after a warm-up phase as long as the
-     * measured one. Honest work on every transport: the sender copies its payload into a buffer from its channel's
+     * One-way {@code size}-byte messages, flushed every {@code flushEvery}, after warm-up phases as long as the
+     * measured one, for at least {@value #WARMUP_MILLIS} ms. Honest work on every transport: the sender copies its payload into a buffer from its channel's
      * allocator, as an encoder does — for shared memory, a shared buffer from 4 KiB up — and the server checks the
      * first and last 8 bytes of each message and releases it.
      */
@@ -121,8 +124,10 @@ public final class TransportRuns implements AutoCloseable {
                 transport.crossesProcesses ? server(transport, placement.serverCpu).address()
                         : "-" + placement.serverCpu));
         client.addAll(clientArgs);
-        long[] result = BenchJvm.numbers(BenchJvm.resultOf(
-                BenchJvm.start(contender.clientOptions(), BenchClient.class, client)));
+        List<String> options = new ArrayList<>(contender.clientOptions());
+        // A shorter run is shorter in its warm-up too.
+        options.add("-Dbench.warmupMillis=" + WARMUP_MILLIS / scale);
+        long[] result = BenchJvm.numbers(BenchJvm.resultOf(BenchJvm.start(options, BenchClient.class, client)));
         results.put(key, result);
         progress(contender.label(), placement, clientArgs, result);
         return result;
