@@ -135,6 +135,10 @@ final class Connection implements AutoCloseable {
     public void close() {
         try {
             INT.setRelease(header, ownClosedOffset, 1);
+            // A peer asleep on a futex does not hear the socket close: wake it to look at the flag. One asleep in
+            // its selector hears the close.
+            out.wakeConsumer();
+            in.wakeProducer();
         } catch (InternalError truncatedByPeer) {
             // The segment is gone under us; the socket's close tells the peer instead.
         } finally {

@@ -5,6 +5,7 @@ import dev.nettyshm.buffer.PoolLayout;
 import dev.nettyshm.buffer.ShmPool;
 import dev.nettyshm.mmap.SharedMemoryDirectory;
 import dev.nettyshm.ring.RingCorruptedException;
+import dev.nettyshm.ring.FutexWaitSet;
 import dev.nettyshm.ring.RingDescriptor;
 import dev.nettyshm.ring.RingProducer;
 import io.netty.buffer.ByteBuf;
@@ -38,6 +39,7 @@ import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnsupportedAddressTypeException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -77,6 +79,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private IoRegistration registration;
     private SocketChannel socket;
     private SelectionKey key;
+    /** The {@link PeerWatch} of the socket, armed while the loop sleeps on futexes; {@code null} before. */
+    private SelectionKey watchKey;
     private Connection connection;
     private ByteBuffer handshake;
     private ChannelPromise connectPromise;
@@ -291,6 +295,9 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         if (key != null) {
             key.cancel();
         }
+        if (watchKey != null) {
+            watchKey.cancel();
+        }
         try {
             // Closing the socket tells the peer; it reads what the ring still holds, then sees the end.
             if (socket != null) {
@@ -363,9 +370,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             }
         }
         waitingForSpace = full;
-        if (out.publish()) {
-            ringDoorbell();
-        }
+        wakePeer(out.publish());
         if (sentDescriptors) {
             sentDescriptors = false;
             checkPoolCrowding();
@@ -466,9 +471,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private void writeEndOfStream() throws IOException {
         if (endOfStreamPending && connection.out.offerEndOfStream()) {
             endOfStreamPending = false;
-            if (connection.out.publish()) {
-                ringDoorbell();
-            }
+            wakePeer(connection.out.publish());
         }
     }
 
@@ -582,8 +585,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         if (total > 0) {
             allocHandle.readComplete();
             pipeline.fireChannelReadComplete();
-            if (state == State.ACTIVE && connection.in.takeProducerWakeup()) {
-                ringDoorbell();
+            if (state == State.ACTIVE) {
+                wakePeer(connection.in.takeProducerWakeup());
             }
         }
         if (endOfStream) {
@@ -657,7 +660,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
     }
 
-    private boolean prepareToSleep() {
+    private boolean prepareToSleep(int how) {
         if (state != State.ACTIVE) {
             return true;
         }
@@ -666,13 +669,13 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 return false;
             }
             if (readRequested || peerGone) {
-                if (!connection.in.prepareToSleep()) {
+                if (!connection.in.prepareToSleep(how)) {
                     return false;
                 }
                 sleepingOnInput = true;
             }
             if (waitingForSpace || endOfStreamPending) {
-                if (!connection.out.prepareToWaitForSpace()) {
+                if (!connection.out.prepareToWaitForSpace(how)) {
                     return false;
                 }
                 sleepingOnOutput = true;
@@ -699,10 +702,55 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
     }
 
-    /** Tells a sleeping peer there is work: a byte on the socket wakes its selector. */
+    /**
+     * Has the {@link PeerWatch} listen to the socket while the loop sleeps on futexes, which do not hear the peer's
+     * end; a watch that fired listens again once the loop has been back.
+     */
+    private void armPeerWatch() {
+        if (peerGone || state != State.ACTIVE) {
+            return;
+        }
+        try {
+            if (watchKey == null) {
+                watchKey = PeerWatch.watch(socket, this::socketMayHaveEnded);
+            } else if (watchKey.isValid() && watchKey.interestOps() == 0) {
+                PeerWatch.rearm(watchKey);
+            }
+        } catch (IOException | CancelledKeyException e) {
+            peerEnded();
+        }
+    }
+
+    /** On the {@link PeerWatch}'s thread: the socket is readable, most likely at its end. */
+    private void socketMayHaveEnded() {
+        try {
+            // A task wakes the loop, futex and all, and runs where the socket may be read.
+            eventLoop().execute(() -> {
+                if (state == State.ACTIVE) {
+                    socketReady();
+                }
+            });
+        } catch (RejectedExecutionException loopEnded) {
+            // The loop closes its channels as it ends.
+        }
+    }
+
+    /**
+     * Counts a wake-up of the peer the ring has made or asked for ({@code how}, as the ring's {@code publish()}
+     * says), and rings the doorbell if the peer sleeps in its selector.
+     */
+    private void wakePeer(int how) {
+        if (how != 0) {
+            counters.add(Counters.DOORBELLS_RUNG, 1);
+            if (how == RingDescriptor.WAKE_BY_DOORBELL) {
+                ringDoorbell();
+            }
+        }
+    }
+
+    /** Tells a peer asleep in its selector there is work: a byte on the socket wakes it. */
     private void ringDoorbell() {
         try {
-            counters.add(Counters.DOORBELLS_RUNG, 1);
             doorbell.clear().put((byte) 1).flip();
             // A full socket buffer (0 written) means doorbells are already waiting to be read: enough.
             socket.write(doorbell);
@@ -883,8 +931,26 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
 
         @Override
-        public boolean prepareToSleep() {
-            return ShmChannel.this.prepareToSleep();
+        public boolean prepareToSleep(int how) {
+            return ShmChannel.this.prepareToSleep(how);
+        }
+
+        @Override
+        public boolean needsSelector() {
+            // Only the handshake's reply comes by socket alone; once active, a futex sleep hears the rings, and the
+            // peer watch the socket's end.
+            return state == State.CONNECTING;
+        }
+
+        @Override
+        public void addWaitWords(FutexWaitSet waits) {
+            armPeerWatch();
+            if (sleepingOnInput) {
+                waits.add(connection.in.consumerWaitingWord(), RingDescriptor.WAKE_BY_FUTEX);
+            }
+            if (sleepingOnOutput) {
+                waits.add(connection.out.producerWaitingWord(), RingDescriptor.WAKE_BY_FUTEX);
+            }
         }
 
         @Override

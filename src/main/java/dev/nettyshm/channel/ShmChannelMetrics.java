@@ -12,8 +12,10 @@ package dev.nettyshm.channel;
  * @param descriptorsReceived shared buffers of the peer's pool received
  * @param poolFallbacks       buffers of at least the pool threshold the channel's allocator could not serve from the
  *                            pool (too large, pool dry, not connected), served by its fallback instead
- * @param doorbellsRung       wake-ups of the peer: it slept, and this side rang its doorbell
- * @param doorbellsReceived   wake-ups of this side by the peer
+ * @param doorbellsRung       wake-ups of the peer: it slept, and this side woke it — a futex wake, or a byte on the
+ *                            socket (its doorbell) if it slept in its selector
+ * @param doorbellsReceived   doorbell bytes read from the socket: wake-ups of this side while it slept in its
+ *                            selector (a futex wake leaves no count here)
  * @param emptyPolls          looks at the connection by the event loop that found nothing to do: the spinning a
  *                            loop did for it
  * @param outRingFill         bytes in the outgoing ring not yet consumed, as this side last saw the peer's position

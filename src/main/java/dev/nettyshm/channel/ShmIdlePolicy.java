@@ -4,23 +4,31 @@ import java.time.Duration;
 
 /**
  * What an idle {@link ShmIoHandler} does when none of its rings has work: it spins {@code spins} times (each a
- * quick look at every ring), then yields the CPU {@code yields} times, then sleeps until a peer rings its doorbell,
- * a task arrives or {@code maxSleep} passes. Spinning keeps the round trip of a busy connection free of system
- * calls; yielding gives a peer on the same CPU its turn; sleeping costs no CPU at all. A loop whose yields run
- * another thread shares its CPU, and skips the spinning until a yield finds the CPU free again.
+ * quick look at every ring), then yields the CPU {@code yields} times, then sleeps until a peer wakes it, a task
+ * arrives or {@code maxSleep} passes. Spinning keeps the round trip of a busy connection free of system calls;
+ * yielding gives a peer on the same CPU its turn; sleeping costs no CPU at all. A loop whose yields run another
+ * thread shares its CPU, and skips the spinning until a yield finds the CPU free again.
+ *
+ * <p>With {@code futex}, a loop whose channels are all connected sleeps on futexes in their segments where the kernel
+ * has them (Linux 5.16 and later): a peer's wake-up then costs one system call on each side. Otherwise, and always
+ * while the loop listens or handshakes, it sleeps in a {@code Selector} over the connections' sockets, and a peer
+ * wakes it by writing a byte to the socket. See {@code docs/decisions/006-futex-sleep.md}.
  *
  * @param spins    looks at the rings before yielding
  * @param yields   {@link Thread#yield()}s before sleeping
  * @param maxSleep the longest sleep; also how often a sleeping loop looks at its rings regardless
+ * @param futex    whether to sleep on futexes where possible; {@code false} forces the portable selector sleep
  */
-public record ShmIdlePolicy(int spins, int yields, Duration maxSleep) {
+public record ShmIdlePolicy(int spins, int yields, Duration maxSleep, boolean futex) {
 
     /**
-     * Spin 100 times, yield 1,000 times (about a millisecond in all when the CPU is free), then sleep up to a second.
-     * Measured on a 2-core VM, this kept a 64-byte ping-pong under a microsecond with the loops on two CPUs; with
-     * more spins, two loops on one CPU wasted their time slices.
+     * Spin 100 times, yield 1,000 times (about a millisecond in all when the CPU is free), then sleep up to a second,
+     * on futexes where possible — unless the system property {@code dev.nettyshm.futex} is {@code false}. Measured
+     * on a 2-core VM, this kept a 64-byte ping-pong under a microsecond with the loops on two CPUs; with more spins,
+     * two loops on one CPU wasted their time slices.
      */
-    public static final ShmIdlePolicy DEFAULT = new ShmIdlePolicy(100, 1_000, Duration.ofSeconds(1));
+    public static final ShmIdlePolicy DEFAULT = new ShmIdlePolicy(100, 1_000, Duration.ofSeconds(1),
+            !"false".equals(System.getProperty("dev.nettyshm.futex")));
 
     /**
      * @throws IllegalArgumentException if a count is negative or {@code maxSleep} is not positive
@@ -32,5 +40,15 @@ public record ShmIdlePolicy(int spins, int yields, Duration maxSleep) {
         if (maxSleep == null || maxSleep.isNegative() || maxSleep.isZero()) {
             throw new IllegalArgumentException("maxSleep must be positive: " + maxSleep);
         }
+    }
+
+    /** A policy that sleeps as {@link #DEFAULT} does: on futexes where possible. */
+    public ShmIdlePolicy(int spins, int yields, Duration maxSleep) {
+        this(spins, yields, maxSleep, DEFAULT.futex());
+    }
+
+    /** This policy, sleeping on futexes where possible or always in the selector. */
+    public ShmIdlePolicy withFutex(boolean futex) {
+        return new ShmIdlePolicy(spins, yields, maxSleep, futex);
     }
 }

@@ -1,5 +1,6 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.ring.FutexWaitSet;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoRegistration;
 
@@ -17,11 +18,22 @@ interface ShmIoHandle extends IoHandle {
     int poll();
 
     /**
-     * About to sleep: asks the peer to ring the doorbell on new data (and on freed space, if writes wait).
+     * About to sleep: asks the peer to wake this side on new data (and on freed space, if writes wait), {@code how}
+     * the handler sleeps — {@code RingDescriptor.WAKE_BY_DOORBELL} in its selector, {@code WAKE_BY_FUTEX} on futexes.
      *
      * @return {@code false} if there is work after all; the loop must not sleep
      */
-    boolean prepareToSleep();
+    boolean prepareToSleep(int how);
+
+    /**
+     * Whether the handle waits for its socket — an accept, a handshake's reply — which only a sleep in the selector
+     * hears.
+     */
+    boolean needsSelector();
+
+    /** Adds the words {@code prepareToSleep(WAKE_BY_FUTEX)} armed to {@code waits}: at most two. */
+    default void addWaitWords(FutexWaitSet waits) {
+    }
 
     /** Woken: withdraws the requests of {@link #prepareToSleep()}. */
     void cancelSleep();

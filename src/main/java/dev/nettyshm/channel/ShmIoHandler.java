@@ -1,5 +1,8 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.ring.Futex;
+import dev.nettyshm.ring.FutexWaitSet;
+import dev.nettyshm.ring.RingDescriptor;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
@@ -9,6 +12,10 @@ import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -28,15 +35,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * Each run looks at the rings of every registered channel and moves what it can. While traffic flows it makes no
  * system call but an occasional non-blocking select (every {@value #SELECT_INTERVAL_NANOS} ns) for accepts,
- * handshakes and closed peers. When idle it follows its {@link ShmIdlePolicy}, ending in a sleep in a
- * {@link Selector} that the peer cuts short by writing a byte to the connection's socket (its doorbell), and that
- * {@link #wakeup()} cuts short for tasks. See {@code docs/decisions/004-transport-control-plane.md}.
+ * handshakes and closed peers. When idle it follows its {@link ShmIdlePolicy}, ending in a sleep that a peer and
+ * {@link #wakeup()} cut short: on futexes in the connections' segments when every channel of the loop is connected
+ * and the policy allows it, while the JVM's {@link PeerWatch} listens to their sockets for a dead peer; otherwise
+ * in a {@link Selector} over the connections' sockets, to which a peer writes a byte (its doorbell).
+ * See {@code docs/decisions/004-transport-control-plane.md} and {@code 006-futex-sleep.md}.
  *
  * <p>Thread safety: confined to its event loop's thread, but for {@link #wakeup()}.
  */
 public final class ShmIoHandler implements IoHandler {
 
     private static final long SELECT_INTERVAL_NANOS = 100_000;
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    /** Not sleeping, in {@link #sleeping}. */
+    private static final int AWAKE = 0;
     /**
      * A yield that takes longer than this ran another thread: this loop shares its CPU, and spinning would only
      * delay that thread — quite possibly the peer it waits for. A yield with nothing else to run returns in about a
@@ -48,7 +60,14 @@ public final class ShmIoHandler implements IoHandler {
     private final ShmIdlePolicy policy;
     private final Selector selector;
     private final List<ShmIoHandle> handles = new ArrayList<>();
-    private final AtomicBoolean sleeping = new AtomicBoolean();
+    /** {@code null} unless the loop may sleep on futexes. */
+    private final FutexWaitSet waits;
+    /**
+     * {@link #AWAKE}, or how the loop sleeps — {@code WAKE_BY_DOORBELL} in the selector, {@code WAKE_BY_FUTEX} on
+     * this word among others — so that {@link #wakeup()} knows how to wake it.
+     */
+    // Freed by the collector, not by destroy(): another thread may still call wakeup() as the loop ends.
+    private final MemorySegment sleeping = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     /** {@link #wakeup()} cut the last sleep short: a task came, and an answer to it may follow soon. */
     private volatile boolean wokenUp;
     private long lastSelect;
@@ -64,6 +83,7 @@ public final class ShmIoHandler implements IoHandler {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a selector for the shared-memory event loop", e);
         }
+        this.waits = policy.futex() && Futex.AVAILABLE ? new FutexWaitSet() : null;
     }
 
     /** A factory of handlers with {@link ShmIdlePolicy#DEFAULT}. */
@@ -127,9 +147,10 @@ public final class ShmIoHandler implements IoHandler {
     }
 
     private int sleep(IoHandlerContext context, long now) {
+        int how = canSleepOnFutexes() ? RingDescriptor.WAKE_BY_FUTEX : RingDescriptor.WAKE_BY_DOORBELL;
         int prepared = 0;
         for (; prepared < handles.size(); prepared++) {
-            if (!handles.get(prepared).prepareToSleep()) {
+            if (!handles.get(prepared).prepareToSleep(how)) {
                 cancelSleep(prepared);
                 idleRuns = 0;
                 return 0;
@@ -137,7 +158,7 @@ public final class ShmIoHandler implements IoHandler {
         }
         int selected;
         try {
-            sleeping.set(true);
+            INT.setVolatile(sleeping, 0L, how);
             // A task queued before the flag was set found it clear and did not wake us: look once more.
             if (!context.canBlock()) {
                 selected = selector.selectNow();
@@ -146,23 +167,56 @@ public final class ShmIoHandler implements IoHandler {
                 for (ShmIoHandle handle : handles) {
                     delayNanos = Math.min(delayNanos, handle.sleepLimitNanos());
                 }
-                long millis = TimeUnit.NANOSECONDS.toMillis(delayNanos);
-                selected = millis <= 0 ? selector.selectNow() : selector.select(millis);
+                selected = how == RingDescriptor.WAKE_BY_FUTEX ? sleepOnFutexes(delayNanos)
+                        : sleepInSelector(delayNanos);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("select failed in the shared-memory event loop", e);
         } finally {
-            sleeping.set(false);
+            INT.setVolatile(sleeping, 0L, AWAKE);
             cancelSleep(prepared);
         }
         lastSelect = System.nanoTime();
-        if (selected > 0 || wokenUp) {
+        // The rings first: a doorbell says only that data is there, and reading it first delayed every message to a
+        // sleeping loop by the cost of that read and the selector's bookkeeping, about 10 µs on the development VM.
+        int work = pollHandles();
+        if (selected > 0 || work > 0 || wokenUp) {
             // Something happened: stay awake a while for what follows (the reply to a write, say) rather than
             // sleeping at once and paying another wake-up. A sleep that merely timed out goes back to sleep.
             idleRuns = 0;
         }
         wokenUp = false;
-        return processSelected();
+        return work + processSelected();
+    }
+
+    /** Whether this sleep may be on futexes: allowed, and no handle waits for its socket. */
+    private boolean canSleepOnFutexes() {
+        // One word for tasks, at most two per channel.
+        if (waits == null || 1 + 2 * handles.size() > FutexWaitSet.MAX_WORDS) {
+            return false;
+        }
+        for (ShmIoHandle handle : handles) {
+            if (handle.needsSelector()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int sleepOnFutexes(long delayNanos) throws IOException {
+        waits.clear();
+        waits.addPrivate(sleeping, RingDescriptor.WAKE_BY_FUTEX);
+        for (ShmIoHandle handle : handles) {
+            handle.addWaitWords(waits);
+        }
+        waits.await(delayNanos);
+        // Doorbells rung before this sleep, and ends the peer watch has handed back.
+        return selector.selectNow();
+    }
+
+    private int sleepInSelector(long delayNanos) throws IOException {
+        long millis = TimeUnit.NANOSECONDS.toMillis(delayNanos);
+        return millis <= 0 ? selector.selectNow() : selector.select(millis);
     }
 
     private void cancelSleep(int count) {
@@ -206,9 +260,14 @@ public final class ShmIoHandler implements IoHandler {
 
     @Override
     public void wakeup() {
-        if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+        int how = (int) INT.getVolatile(sleeping, 0L);
+        if (how != AWAKE && INT.compareAndSet(sleeping, 0L, how, AWAKE)) {
             wokenUp = true;
-            selector.wakeup();
+            if (how == RingDescriptor.WAKE_BY_FUTEX) {
+                Futex.wakePrivate(sleeping);
+            } else {
+                selector.wakeup();
+            }
         }
     }
 

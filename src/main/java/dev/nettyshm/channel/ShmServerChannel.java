@@ -270,7 +270,13 @@ public class ShmServerChannel extends AbstractServerChannel {
         }
 
         @Override
-        public boolean prepareToSleep() {
+        public boolean prepareToSleep(int how) {
+            return true;
+        }
+
+        @Override
+        public boolean needsSelector() {
+            // Connections arrive on the listening socket.
             return true;
         }
 

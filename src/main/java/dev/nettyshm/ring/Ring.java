@@ -41,6 +41,33 @@ abstract sealed class Ring permits RingProducer, RingConsumer {
         return capacity;
     }
 
+    /**
+     * Takes the waiting flag at {@code offset} of the other side, if set, and wakes that side as the flag asks: a
+     * futex sleeper here; a selector sleeper by the caller.
+     *
+     * @return 0 if the other side was not asleep; {@link RingDescriptor#WAKE_BY_FUTEX} if it slept on its futex and
+     *         is woken; {@link RingDescriptor#WAKE_BY_DOORBELL} if the caller must ring its doorbell
+     */
+    static int wakeWaiter(MemorySegment header, long offset) {
+        int how = (int) INT.getVolatile(header, offset);
+        if (how == 0 || !INT.compareAndSet(header, offset, how, 0)) {
+            return 0;
+        }
+        if (how == RingDescriptor.WAKE_BY_FUTEX && Futex.AVAILABLE) {
+            Futex.wake(header.asSlice(offset, Integer.BYTES));
+            return RingDescriptor.WAKE_BY_FUTEX;
+        }
+        // A doorbell, or a value no correct peer writes: a spare doorbell wakes nobody it should not.
+        return RingDescriptor.WAKE_BY_DOORBELL;
+    }
+
+    static int checkWake(int how) {
+        if (how != RingDescriptor.WAKE_BY_DOORBELL && how != RingDescriptor.WAKE_BY_FUTEX) {
+            throw new IllegalArgumentException("no such way to wake: " + how);
+        }
+        return how;
+    }
+
     /** Checks a position pair read from shared memory; the one that was read is {@code field}. */
     final void checkPositions(long head, long tail, String field, long value) throws RingCorruptedException {
         long used = tail - head;

@@ -26,6 +26,7 @@ import java.lang.invoke.VarHandle;
  */
 public final class RingConsumer extends Ring {
 
+    private final MemorySegment waitingWord = header.asSlice(CONSUMER_WAITING_OFFSET, Integer.BYTES);
     private long head;
     private int consumedOfRecord;
     private long tailCache;
@@ -176,22 +177,25 @@ public final class RingConsumer extends Ring {
     }
 
     /**
-     * After reading: whether the producer sleeps waiting for space and must be woken; the flag is taken.
+     * After reading: wakes the producer if it sleeps on its futex waiting for space; the flag is taken.
+     *
+     * @return as {@link RingProducer#publish()}: 0, {@link RingDescriptor#WAKE_BY_FUTEX} (woken) or
+     *         {@link RingDescriptor#WAKE_BY_DOORBELL} (the caller rings the producer's doorbell)
      */
-    public boolean takeProducerWakeup() {
+    public int takeProducerWakeup() {
         // StoreLoad: our HEAD store before the producer's flag load, against its flag store before its HEAD load.
         VarHandle.fullFence();
-        return (int) INT.getVolatile(header, PRODUCER_WAITING_OFFSET) != 0
-                && INT.compareAndSet(header, PRODUCER_WAITING_OFFSET, 1, 0);
+        return wakeWaiter(header, PRODUCER_WAITING_OFFSET);
     }
 
     /**
-     * Before sleeping on an empty ring: asks the producer to ring the doorbell with its next publication.
+     * Before sleeping on an empty ring: asks the producer to wake this side with its next publication.
      *
+     * @param how {@link RingDescriptor#WAKE_BY_DOORBELL} or {@link RingDescriptor#WAKE_BY_FUTEX}
      * @return {@code true} to sleep; {@code false} if data arrived meanwhile (the flag is withdrawn)
      */
-    public boolean prepareToSleep() throws RingCorruptedException {
-        INT.setVolatile(header, CONSUMER_WAITING_OFFSET, 1);
+    public boolean prepareToSleep(int how) throws RingCorruptedException {
+        INT.setVolatile(header, CONSUMER_WAITING_OFFSET, checkWake(how));
         // The volatile store and the volatile load in readTail() are the StoreLoad pair of the protocol.
         if (!isEmpty()) {
             INT.setRelease(header, CONSUMER_WAITING_OFFSET, 0);
@@ -200,7 +204,20 @@ public final class RingConsumer extends Ring {
         return true;
     }
 
-    /** Withdraws the request of {@link #prepareToSleep()} after waking for another reason. */
+    /** This side's waiting flag: the word to sleep on after {@code prepareToSleep(WAKE_BY_FUTEX)}. */
+    public MemorySegment consumerWaitingWord() {
+        return waitingWord;
+    }
+
+    /**
+     * Wakes a producer that sleeps on a futex waiting for space: this side is closing, and the producer should look
+     * at the connection once more.
+     */
+    public void wakeProducer() {
+        wakeWaiter(header, PRODUCER_WAITING_OFFSET);
+    }
+
+    /** Withdraws the request of {@link #prepareToSleep(int)} after waking for another reason. */
     public void cancelSleep() {
         INT.setRelease(header, CONSUMER_WAITING_OFFSET, 0);
     }

@@ -15,8 +15,10 @@ package dev.nettyshm.ring;
  * TAIL and HEAD are byte positions that only grow; {@code position & (capacity - 1)} is the index in the data.
  * Each sits alone on 128 bytes — two cache lines, because adjacent-line prefetch pairs them — so the two sides
  * never write the same line on the data path. The waiting flags are touched only around sleeps: a consumer about
- * to sleep on an empty ring sets CONSUMER_WAITING and the producer's next publication clears it and rings the
- * consumer's doorbell; PRODUCER_WAITING does the same for a producer waiting for space.
+ * to sleep on an empty ring sets CONSUMER_WAITING to how it wants to be woken, and the producer's next publication
+ * clears it and wakes the consumer that way — a byte on the connection's socket for {@link #WAKE_BY_DOORBELL}, a
+ * {@link Futex} wake of the flag's own word for {@link #WAKE_BY_FUTEX}; PRODUCER_WAITING does the same for a
+ * producer waiting for space.
  *
  * <p>The data holds records, each 8-byte aligned:
  *
@@ -43,6 +45,11 @@ public final class RingDescriptor {
     public static final int CONSUMER_WAITING_OFFSET = 256;
     /** Offset of the producer's "asleep until space frees" flag. */
     public static final int PRODUCER_WAITING_OFFSET = 264;
+    /** Waiting flag: the side sleeps in a selector; write a byte to its socket. */
+    public static final int WAKE_BY_DOORBELL = 1;
+    /** Waiting flag: the side sleeps on the flag's word; wake it with {@link Futex#wake}. */
+    public static final int WAKE_BY_FUTEX = 2;
+
     /** Length of the header; the data starts here. */
     public static final int HEADER_LENGTH = 384;
 

@@ -28,6 +28,7 @@ public final class RingProducer extends Ring {
     /** Payload below which a record at the end of the data is not worth it: pad and wrap instead. */
     private static final int MIN_SPLIT = 64;
 
+    private final MemorySegment waitingWord = header.asSlice(PRODUCER_WAITING_OFFSET, Integer.BYTES);
     private long tail;
     private long published;
     private long headCache;
@@ -138,20 +139,29 @@ public final class RingProducer extends Ring {
     }
 
     /**
-     * Makes every record written since the last call visible to the consumer.
+     * Makes every record written since the last call visible to the consumer, and wakes the consumer if it sleeps
+     * on a futex.
      *
-     * @return whether the consumer was asleep waiting for data and must be woken: the caller rings its doorbell
+     * @return 0 if the consumer is awake; {@link RingDescriptor#WAKE_BY_FUTEX} if it slept on its futex and is woken;
+     *         {@link RingDescriptor#WAKE_BY_DOORBELL} if it sleeps in a selector: the caller rings its doorbell
      */
-    public boolean publish() {
+    public int publish() {
         if (published == tail) {
-            return false;
+            return 0;
         }
         published = tail;
         LONG.setRelease(header, TAIL_OFFSET, tail);
         // StoreLoad: the consumer sets its flag, then reads TAIL; we write TAIL, then read the flag.
         VarHandle.fullFence();
-        return (int) INT.getVolatile(header, CONSUMER_WAITING_OFFSET) != 0
-                && INT.compareAndSet(header, CONSUMER_WAITING_OFFSET, 1, 0);
+        return wakeWaiter(header, CONSUMER_WAITING_OFFSET);
+    }
+
+    /**
+     * Wakes a consumer that sleeps on a futex, without publishing: this side is closing, and the consumer should look
+     * at the ring and the connection once more.
+     */
+    public void wakeConsumer() {
+        wakeWaiter(header, CONSUMER_WAITING_OFFSET);
     }
 
     /** Whether records were written and not yet published. */
@@ -167,10 +177,11 @@ public final class RingProducer extends Ring {
     /**
      * Before sleeping on a full ring: asks the consumer to wake this side when it frees space.
      *
+     * @param how {@link RingDescriptor#WAKE_BY_DOORBELL} or {@link RingDescriptor#WAKE_BY_FUTEX}
      * @return {@code true} to sleep; {@code false} if space freed meanwhile (the flag is withdrawn)
      */
-    public boolean prepareToWaitForSpace() throws RingCorruptedException {
-        INT.setVolatile(header, PRODUCER_WAITING_OFFSET, 1);
+    public boolean prepareToWaitForSpace(int how) throws RingCorruptedException {
+        INT.setVolatile(header, PRODUCER_WAITING_OFFSET, checkWake(how));
         // StoreLoad, as in publish(): set the flag, then look at HEAD once more.
         long seen = headCache;
         if (readHead() != seen) {
@@ -180,7 +191,12 @@ public final class RingProducer extends Ring {
         return true;
     }
 
-    /** Withdraws the request of {@link #prepareToWaitForSpace()} after waking for another reason. */
+    /** This side's waiting flag: the word to sleep on after {@code prepareToWaitForSpace(WAKE_BY_FUTEX)}. */
+    public MemorySegment producerWaitingWord() {
+        return waitingWord;
+    }
+
+    /** Withdraws the request of {@link #prepareToWaitForSpace(int)} after waking for another reason. */
     public void cancelWaitForSpace() {
         INT.setRelease(header, PRODUCER_WAITING_OFFSET, 0);
     }

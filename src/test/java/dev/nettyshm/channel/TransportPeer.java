@@ -89,14 +89,21 @@ public final class TransportPeer {
                 };
                 default -> throw new IllegalArgumentException("unknown command " + args[0]);
             };
-            Channel server = new ServerBootstrap().group(group).channel(ShmServerChannel.class)
-                    .childHandler(handler).bind(new ShmAddress(args[1])).sync().channel();
-            System.out.println("ready");
-            System.out.flush();
-            while (System.in.read() >= 0) {
-                // Run until the parent closes our input.
+            // Connections are accepted on a loop of their own, so that the loop serving them sleeps on futexes
+            // (unless -Ddev.nettyshm.futex=false): a loop that listens sleeps in its selector.
+            EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
+            try {
+                Channel server = new ServerBootstrap().group(boss, group).channel(ShmServerChannel.class)
+                        .childHandler(handler).bind(new ShmAddress(args[1])).sync().channel();
+                System.out.println("ready");
+                System.out.flush();
+                while (System.in.read() >= 0) {
+                    // Run until the parent closes our input.
+                }
+                server.close().sync();
+            } finally {
+                boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
             }
-            server.close().sync();
             if (handler instanceof Stream) {
                 System.out.println("pending-max " + Stream.PENDING_MAX.get());
             }

@@ -103,27 +103,45 @@ class RingTest {
     @Test
     void shouldAskForAWakeupOnlyWhenTheConsumerSleeps() throws Exception {
         producer.offer(bytes(1, 0), 0, 1);
-        assertThat(producer.publish()).as("the consumer is awake").isFalse();
-        assertThat(consumer.prepareToSleep()).as("data is waiting: do not sleep").isFalse();
+        assertThat(producer.publish()).as("the consumer is awake").isZero();
+        assertThat(consumer.prepareToSleep(RingDescriptor.WAKE_BY_DOORBELL)).as("data is waiting: do not sleep")
+                .isFalse();
         readAll(10);
-        assertThat(consumer.prepareToSleep()).isTrue();
+        assertThat(consumer.prepareToSleep(RingDescriptor.WAKE_BY_DOORBELL)).isTrue();
         producer.offer(bytes(1, 0), 0, 1);
-        assertThat(producer.publish()).as("the consumer sleeps: ring its doorbell").isTrue();
+        assertThat(producer.publish()).as("the consumer sleeps in its selector: ring its doorbell")
+                .isEqualTo(RingDescriptor.WAKE_BY_DOORBELL);
         producer.offer(bytes(1, 0), 0, 1);
-        assertThat(producer.publish()).as("one ring per sleep").isFalse();
-        assertThat(producer.publish()).as("nothing new to publish").isFalse();
+        assertThat(producer.publish()).as("one ring per sleep").isZero();
+        assertThat(producer.publish()).as("nothing new to publish").isZero();
     }
 
     @Test
     void shouldAskTheConsumerToWakeAProducerWaitingForSpace() throws Exception {
         producer.offer(bytes(CAPACITY, 0), 0, CAPACITY);
         producer.publish();
-        assertThat(consumer.takeProducerWakeup()).isFalse();
-        assertThat(producer.prepareToWaitForSpace()).isTrue();
+        assertThat(consumer.takeProducerWakeup()).isZero();
+        assertThat(producer.prepareToWaitForSpace(RingDescriptor.WAKE_BY_DOORBELL)).isTrue();
         readAll(CAPACITY);
-        assertThat(consumer.takeProducerWakeup()).isTrue();
-        assertThat(consumer.takeProducerWakeup()).isFalse();
-        assertThat(producer.prepareToWaitForSpace()).as("space freed since the last look").isFalse();
+        assertThat(consumer.takeProducerWakeup()).isEqualTo(RingDescriptor.WAKE_BY_DOORBELL);
+        assertThat(consumer.takeProducerWakeup()).isZero();
+        assertThat(producer.prepareToWaitForSpace(RingDescriptor.WAKE_BY_DOORBELL))
+                .as("space freed since the last look").isFalse();
+    }
+
+    @Test
+    void shouldRefuseAWayToWakeThatDoesNotExist() {
+        assertThatThrownBy(() -> consumer.prepareToSleep(3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no such way to wake: 3");
+        assertThatThrownBy(() -> producer.prepareToWaitForSpace(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldTreatAFlagNoCorrectPeerWritesAsADoorbell() throws Exception {
+        memory.set(ValueLayout.JAVA_INT, RingDescriptor.CONSUMER_WAITING_OFFSET, 77);
+        producer.offer(bytes(1, 0), 0, 1);
+        assertThat(producer.publish()).isEqualTo(RingDescriptor.WAKE_BY_DOORBELL);
+        assertThat(memory.get(ValueLayout.JAVA_INT, RingDescriptor.CONSUMER_WAITING_OFFSET)).isZero();
     }
 
     @Test

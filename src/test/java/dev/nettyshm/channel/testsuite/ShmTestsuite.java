@@ -4,6 +4,7 @@ import dev.nettyshm.buffer.ShmByteBufAllocator;
 import dev.nettyshm.channel.ShmAddress;
 import dev.nettyshm.channel.ShmChannel;
 import dev.nettyshm.channel.ShmChannelOption;
+import dev.nettyshm.channel.ShmIdlePolicy;
 import dev.nettyshm.channel.ShmIoHandler;
 import dev.nettyshm.channel.ShmServerChannel;
 import io.netty.bootstrap.Bootstrap;
@@ -21,11 +22,14 @@ import java.util.UUID;
 /**
  * How Netty's socket testsuite meets this transport: the bootstraps its tests get, and the addresses they bind —
  * as Netty's epoll transport runs the same tests over domain sockets. Server and client loops are separate groups,
- * so every connection crosses threads as it would cross processes.
+ * so every connection crosses threads as it would cross processes. The two sides sleep each their own way: the
+ * server's loops in their selectors (the portable fallback, forced), the client's on futexes — so every test wakes
+ * a sleeping peer both ways.
  */
 final class ShmTestsuite {
 
-    private static final EventLoopGroup SERVER_GROUP = new MultiThreadIoEventLoopGroup(2, ShmIoHandler.newFactory());
+    private static final EventLoopGroup SERVER_GROUP = new MultiThreadIoEventLoopGroup(2,
+            ShmIoHandler.newFactory(ShmIdlePolicy.DEFAULT.withFutex(false)));
     /** One for all tests: a pooling allocator keeps its chunks as long as it lives. */
     private static final ByteBufAllocator ADAPTIVE = new AdaptiveByteBufAllocator();
     private static final EventLoopGroup CLIENT_GROUP = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
