@@ -24,7 +24,10 @@ public final class BenchJvm {
         return start(options, main.getName(), args);
     }
 
-    /** Starts the class named {@code mainClass} in a JVM of its own, with this one's class path and {@code options}. */
+    /**
+     * Starts the class named {@code mainClass} in a JVM of its own, with this one's class path, its
+     * {@code dev.nettyshm.*} system properties and {@code options}.
+     */
     public static Process start(List<String> options, String mainClass, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 // Above 512 MiB of heap: below it Netty's allocator turns to its low-memory mode and stops pooling
@@ -34,6 +37,9 @@ public final class BenchJvm {
                 // Agrona 2 reaches for the JDK's internal Unsafe.
                 "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path")));
+        // The library's switches (-Ddev.nettyshm.futex=false, say) hold for the children too.
+        System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("dev.nettyshm."))
+                .sorted().forEach(name -> command.add("-D" + name + "=" + System.getProperty(name)));
         command.addAll(options);
         command.add(mainClass);
         command.addAll(args);

@@ -125,8 +125,10 @@ public final class BenchmarkReport {
         out.append("### Idle CPU and wake-up\n\n");
         out.append("The CPU an idle connected shared-memory pair of JVMs burns, and the one-way delay of a 64-byte"
                 + " message to a peer whose loop has gone to sleep — from the sender's clock before the write to the"
-                + " receiver's on arrival — after 2 ms and 20 ms of quiet. The floor is a thread blocked in a plain"
-                + " `read` of a Unix domain socket. Shortened: half the idle time and half the samples of"
+                + " receiver's on arrival — after 2 ms and 20 ms of quiet, each after 1,000 warm-up messages to a"
+                + " sleeping peer. Shared memory twice: its loops asleep on futexes (the default on Linux) and forced"
+                + " into their selectors (the portable fallback). The floor is a thread blocked in a plain `read` of a"
+                + " Unix domain socket. Shortened: half the idle time and half the samples of"
                 + " `exec:exec@bench-idle`.\n\n");
         out.append(idle).append('\n');
         out.append("## gRPC\n\n").append(grpc);

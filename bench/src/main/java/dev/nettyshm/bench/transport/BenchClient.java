@@ -54,7 +54,7 @@ public final class BenchClient {
             if (target.startsWith("-")) {
                 serverGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory);
                 Pinning.pin(serverGroup, target.substring(1));
-                localServer = BenchServer.bind(transport, serverGroup, "bench-" + UUID.randomUUID());
+                localServer = BenchServer.bind(transport, serverGroup, serverGroup, "bench-" + UUID.randomUUID());
                 address = localServer.localAddress();
             } else {
                 address = Transport.parse(target);

@@ -15,8 +15,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server side of a measurement, in its own JVM: {@code BenchServer TRANSPORT CPU}, its event loop pinned to
- * CPU. Prints {@code ready ADDRESS} and serves until its input closes, one connection after another or several at
+ * The server side of a measurement, in its own JVM: {@code BenchServer TRANSPORT CPU}, its event loops — one
+ * accepts, one serves — pinned to CPU. Prints {@code ready ADDRESS} and serves until its input closes, one connection after another or several at
  * once. A connection's first byte picks its mode: {@code P} echoes every byte (ping-pong); {@code R} echoes each
  * buffer's bytes copied into a buffer from the channel's allocator, as a handler that builds its reply does
  * (ping-pong through shared buffers); {@code T} reads a message size and an 8-byte total, swallows that many bytes —
@@ -34,10 +34,14 @@ public final class BenchServer {
         // Logback, which Netty's testsuite brings onto the class path, would take half a second of the JVM's start.
         InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
         Transport transport = Transport.valueOf(args[0]);
+        // Connections are accepted on a loop of their own and served on another, as servers are commonly set up: a
+        // shared-memory loop that listens sleeps in its selector, one that only serves may sleep on futexes.
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory);
         try {
+            Pinning.pin(boss, args[1]);
             Pinning.pin(group, args[1]);
-            Channel server = bind(transport, group, "bench-" + UUID.randomUUID());
+            Channel server = bind(transport, boss, group, "bench-" + UUID.randomUUID());
             System.out.println("ready " + Transport.describe(server.localAddress()));
             System.out.flush();
             while (System.in.read() >= 0) {
@@ -45,12 +49,15 @@ public final class BenchServer {
             }
             server.close().sync();
         } finally {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
-    static Channel bind(Transport transport, EventLoopGroup group, String token) throws InterruptedException {
-        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(transport.serverChannel)
+    /** Binds a server that accepts on {@code boss} and serves on {@code group}; the two may be one. */
+    static Channel bind(Transport transport, EventLoopGroup boss, EventLoopGroup group, String token)
+            throws InterruptedException {
+        ServerBootstrap bootstrap = new ServerBootstrap().group(boss, group).channel(transport.serverChannel)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {

@@ -3,6 +3,7 @@ package dev.nettyshm.bench.transport;
 import dev.nettyshm.bench.BenchJvm;
 import dev.nettyshm.bench.MarkdownTable;
 import dev.nettyshm.channel.ShmChannel;
+import dev.nettyshm.channel.ShmIdlePolicy;
 import dev.nettyshm.channel.ShmIoHandler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -19,9 +20,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,15 +32,34 @@ import org.HdrHistogram.Histogram;
  * one-way delay of a message to a peer whose loop has gone to sleep — from the sender's clock before the write to
  * the receiver's on arrival; the machine's monotonic clock is shared by its processes. Messages go every 2 ms and
  * every 20 ms, long enough for the peer to fall asleep; the longer a CPU has been idle, the longer this VM takes to
- * wake it. Beside the shared-memory transport: Netty's NIO TCP (whose loop, like this transport's, sleeps in a JDK
- * {@code Selector}), its epoll domain sockets, and the floor — a thread blocked in a plain socket {@code read},
- * which every wake-up on the machine pays at least.
+ * wake it. The shared-memory transport twice — its loops asleep on futexes, and forced into their selectors, the
+ * portable fallback — beside Netty's NIO TCP (whose loop sleeps in a JDK {@code Selector}), its epoll domain
+ * sockets, and the floor: a thread blocked in a plain socket {@code read}.
  *
  * <p>Run: {@code ./mvnw -q test-compile exec:exec@bench-idle} (about two minutes).
  */
 public final class IdleAndWakeup {
 
     private static final int[] GAPS_MILLIS = {2, 20};
+
+    /** The wake-up table's columns: this transport sleeping either way, and the kernel's transports. */
+    private enum Column {
+        SHM_FUTEX("shared memory, futex", Transport.SHM, true),
+        SHM_SELECTOR("shared memory, selector (the fallback)", Transport.SHM, false),
+        NIO_TCP("NIO TCP", Transport.NIO_TCP, true),
+        EPOLL_UDS("epoll domain socket", Transport.EPOLL_UDS, true);
+
+        final String label;
+        final Transport transport;
+        /** For shared memory: whether both sides may sleep on futexes. */
+        final boolean futex;
+
+        Column(String label, Transport transport, boolean futex) {
+            this.label = label;
+            this.transport = transport;
+            this.futex = futex;
+        }
+    }
     /** Between the {@link Length#asleep()} warm-up messages: long enough for every loop here to fall asleep. */
     private static final int ASLEEP_GAP_MILLIS = 4;
 
@@ -71,17 +89,18 @@ public final class IdleAndWakeup {
     /** The idle CPU sentence and the wake-up table. */
     public static String markdown(Length length) throws Exception {
         String idle = idleCpu(length.idle());
-        List<Transport> transports = List.of(Transport.SHM, Transport.NIO_TCP, Transport.EPOLL_UDS);
-        Map<Transport, List<Histogram>> delays = new EnumMap<>(Transport.class);
-        for (Transport transport : transports) {
-            delays.put(transport, overNetty(transport, length));
+        List<List<Histogram>> delays = new ArrayList<>();
+        List<String> headers = new ArrayList<>(List.of("idle before each message"));
+        for (Column column : Column.values()) {
+            delays.add(overNetty(column, length));
+            headers.add(column.label + " p50 / p90 µs");
         }
-        MarkdownTable table = new MarkdownTable("idle before each message", "shared memory p50 / p90 µs",
-                "NIO TCP p50 / p90 µs", "epoll domain socket p50 / p90 µs", "floor: blocked read p50 / p90 µs");
+        headers.add("floor: blocked read p50 / p90 µs");
+        MarkdownTable table = new MarkdownTable(headers.toArray(String[]::new));
         for (int i = 0; i < GAPS_MILLIS.length; i++) {
             List<String> row = new ArrayList<>(List.of(GAPS_MILLIS[i] + " ms"));
-            for (Transport transport : transports) {
-                row.add(cell(delays.get(transport).get(i)));
+            for (List<Histogram> column : delays) {
+                row.add(cell(column.get(i)));
             }
             row.add(cell(floor(GAPS_MILLIS[i], length)));
             table.row(row);
@@ -90,7 +109,7 @@ public final class IdleAndWakeup {
     }
 
     private static String idleCpu(Duration idle) throws Exception {
-        Process server = startServer(Transport.SHM);
+        Process server = BenchJvm.start(List.of(), BenchServer.class, List.of(Transport.SHM.name(), "-"));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
         try {
             Channel channel = new Bootstrap().group(group).channel(ShmChannel.class)
@@ -114,9 +133,13 @@ public final class IdleAndWakeup {
     }
 
     /** The delays after each of {@link #GAPS_MILLIS}, each on a connection of its own to one server. */
-    private static List<Histogram> overNetty(Transport transport, Length length) throws Exception {
-        Process server = startServer(transport);
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory);
+    private static List<Histogram> overNetty(Column column, Length length) throws Exception {
+        Transport transport = column.transport;
+        Process server = BenchJvm.start(List.of("-Ddev.nettyshm.futex=" + column.futex), BenchServer.class,
+                List.of(transport.name(), "-"));
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport == Transport.SHM
+                ? ShmIoHandler.newFactory(ShmIdlePolicy.DEFAULT.withFutex(column.futex))
+                : transport.ioHandlerFactory);
         try {
             SocketAddress address = Transport.parse(BenchJvm.awaitReady(server));
             List<Histogram> delays = new ArrayList<>();
@@ -225,10 +248,6 @@ public final class IdleAndWakeup {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             done.completeExceptionally(cause);
         }
-    }
-
-    private static Process startServer(Transport transport) throws IOException {
-        return BenchJvm.start(List.of(), BenchServer.class, List.of(transport.name(), "-"));
     }
 
     private static String cell(Histogram histogram) {
