@@ -64,9 +64,9 @@ public final class ShmIoHandler implements IoHandler {
     private final FutexWaitSet waits;
     /**
      * {@link #AWAKE}, or how the loop sleeps — {@code WAKE_BY_DOORBELL} in the selector, {@code WAKE_BY_FUTEX} on
-     * this word among others — so that {@link #wakeup()} knows how to wake it.
+     * this word among others — so that {@link #wakeup()} knows how to wake it. Freed by the collector, not by
+     * {@link #destroy()}: another thread may still call {@code wakeup()} as the loop ends.
      */
-    // Freed by the collector, not by destroy(): another thread may still call wakeup() as the loop ends.
     private final MemorySegment sleeping = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     /** {@link #wakeup()} cut the last sleep short: a task came, and an answer to it may follow soon. */
     private volatile boolean wokenUp;

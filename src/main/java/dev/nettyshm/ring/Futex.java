@@ -49,9 +49,9 @@ public final class Futex {
         MethodHandle waitv = null;
         boolean available = false;
         if (linux && SYS_FUTEX > 0) {
-            Linker linker = Linker.nativeLinker();
-            MemorySegment syscall = linker.defaultLookup().find("syscall").orElse(null);
-            if (syscall != null) {
+            try {
+                Linker linker = Linker.nativeLinker();
+                MemorySegment syscall = linker.defaultLookup().find("syscall").orElseThrow();
                 // long syscall(long number, ...): the arguments after the number are variadic.
                 futex = linker.downcallHandle(syscall, FunctionDescriptor.of(ValueLayout.JAVA_LONG,
                         ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
@@ -60,6 +60,11 @@ public final class Futex {
                         ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                         ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(1));
                 available = probe(linker, syscall);
+            } catch (RuntimeException refused) {
+                // No syscall symbol, or native access denied (--illegal-native-access=deny without
+                // --enable-native-access for this code): loops sleep in their selectors.
+                futex = null;
+                waitv = null;
             }
         }
         FUTEX = futex;
