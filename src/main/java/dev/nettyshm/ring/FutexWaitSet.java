@@ -50,11 +50,6 @@ public final class FutexWaitSet {
         count = 0;
     }
 
-    /** Room for {@code words} more. */
-    public boolean hasRoom(int words) {
-        return count + words <= MAX_WORDS;
-    }
-
     /**
      * Adds {@code word}, four bytes of a shared mapping, that the sleep waits on while it holds {@code expected}.
      *

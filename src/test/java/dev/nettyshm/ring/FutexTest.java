@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class FutexTest {
     void shouldWakeASleeperThroughAnotherMappingOfTheSameFile() throws Exception {
         assertThat(first.address()).isNotEqualTo(second.address());
         first.set(ValueLayout.JAVA_INT, 0, 2);
-        CompletableFuture<Long> slept = sleepOn(first.asSlice(0, 4), 2);
+        CompletableFuture<Long> slept = sleepOn(waits -> waits.add(first.asSlice(0, 4), 2));
         second.set(ValueLayout.JAVA_INT, 0, 0);
         Futex.wake(second.asSlice(0, 4));
         assertThat(slept.get(60, TimeUnit.SECONDS)).as("woken, not timed out").isLessThan(LONG_WAIT / 2);
@@ -94,14 +95,10 @@ class FutexTest {
         privateWord.set(ValueLayout.JAVA_INT, 0, 1);
         first.set(ValueLayout.JAVA_INT, 0, 2);
         first.set(ValueLayout.JAVA_INT, 8, 2);
-        CompletableFuture<Long> slept = CompletableFuture.supplyAsync(() -> {
-            FutexWaitSet waits = new FutexWaitSet();
+        CompletableFuture<Long> slept = sleepOn(waits -> {
             waits.addPrivate(privateWord, 1);
             waits.add(first.asSlice(0, 4), 2);
             waits.add(first.asSlice(8, 4), 2);
-            long start = System.nanoTime();
-            waits.await(LONG_WAIT);
-            return System.nanoTime() - start;
         });
         privateWord.set(ValueLayout.JAVA_INT, 0, 0);
         Futex.wakePrivate(privateWord);
@@ -126,10 +123,11 @@ class FutexTest {
         }
     }
 
-    private static CompletableFuture<Long> sleepOn(MemorySegment word, int expected) {
+    /** Sleeps, on another thread, on the words {@code fill} adds; completes with how long the sleep lasted. */
+    private static CompletableFuture<Long> sleepOn(Consumer<FutexWaitSet> fill) {
         return CompletableFuture.supplyAsync(() -> {
             FutexWaitSet waits = new FutexWaitSet();
-            waits.add(word, expected);
+            fill.accept(waits);
             long start = System.nanoTime();
             waits.await(LONG_WAIT);
             return System.nanoTime() - start;
