@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
  */
 public final class ShmPool {
 
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
 
     private final String name;
     private final int poolSize;
@@ -70,7 +70,7 @@ public final class ShmPool {
                 long state = (long) slot * Integer.BYTES;
                 // Acquire: a slot the receiver freed is read only after its release of the bytes.
                 if ((int) INT.getAcquire(states, state) == 0 && INT.compareAndSet(states, state, 0, 1)) {
-                    INT.getAndAdd(used, (long) c * Integer.BYTES, 1);
+                    addInt(used, (long) c * Integer.BYTES, 1);
                     lease.retain();
                     return new ShmByteBuf(alloc, this, slot, view(slotStart(slot), initialCapacity), maxCapacity,
                             0);
@@ -106,7 +106,7 @@ public final class ShmPool {
 
     /** Takes a hold on the slot at {@code offset} for a descriptor about to be sent. */
     public void retainForDescriptor(long offset) {
-        INT.getAndAdd(states, (long) slotOf(offset) * Integer.BYTES, 1);
+        addInt(states, (long) slotOf(offset) * Integer.BYTES, 1);
     }
 
     /**
@@ -140,9 +140,9 @@ public final class ShmPool {
             // Release: our reads and writes of the slot happen before the next owner sees it free.
             int before = (int) INT.getAndAddRelease(states, state, -1);
             if (before == 1) {
-                INT.getAndAdd(used, (long) classOf(slot) * Integer.BYTES, -1);
+                addInt(used, (long) classOf(slot) * Integer.BYTES, -1);
             } else if (before <= 0) {
-                INT.getAndAdd(states, state, 1);
+                addInt(states, state, 1);
                 corruption = name + ": slot " + slot + " was released with " + before + " holds; the peer released"
                         + " a buffer it did not hold";
             }
@@ -233,5 +233,10 @@ public final class ShmPool {
     @Override
     public String toString() {
         return "ShmPool[" + name + ", " + poolSize + " bytes]";
+    }
+
+    /** Adds {@code delta} to the int at {@code offset} of {@code words}, atomically. */
+    private static void addInt(MemorySegment words, long offset, int delta) {
+        int ignored = (int) INT.getAndAdd(words, offset, delta);
     }
 }

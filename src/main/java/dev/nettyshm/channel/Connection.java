@@ -21,7 +21,7 @@ import java.lang.invoke.VarHandle;
  */
 final class Connection implements AutoCloseable {
 
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
 
     private final SharedMemory segment;
     private final MappingLease lease;

@@ -20,7 +20,7 @@ final class Counters {
     static final int EMPTY_POLLS = 8;
     private static final int COUNT = 9;
 
-    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class).withInvokeExactBehavior();
 
     private final long[] values = new long[COUNT];
 

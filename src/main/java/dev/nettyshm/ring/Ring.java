@@ -7,8 +7,9 @@ import java.lang.invoke.VarHandle;
 /** What both ends of a ring share: its memory, its geometry and the handles that access it. */
 abstract sealed class Ring permits RingProducer, RingConsumer {
 
-    static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
-    static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    // Exact: an int offset would make each access adapt its arguments, which C2 compiled as calls on the data path.
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
 
     final String name;
     final MemorySegment header;
@@ -48,8 +49,8 @@ abstract sealed class Ring permits RingProducer, RingConsumer {
      * @return 0 if the other side was not asleep; {@link RingDescriptor#WAKE_BY_FUTEX} if it slept on its futex and
      *         is woken; {@link RingDescriptor#WAKE_BY_DOORBELL} if the caller must ring its doorbell
      */
-    static int wakeWaiter(MemorySegment header, long offset) {
-        int how = (int) INT.getVolatile(header, offset);
+    final int wakeWaiter(long offset) {
+        int how = getIntVolatile(offset);
         if (how == 0 || !INT.compareAndSet(header, offset, how, 0)) {
             return 0;
         }
@@ -59,6 +60,28 @@ abstract sealed class Ring permits RingProducer, RingConsumer {
         }
         // A doorbell, or a value no correct peer writes: a spare doorbell wakes nobody it should not.
         return RingDescriptor.WAKE_BY_DOORBELL;
+    }
+
+    // Accesses to the header, named for their memory ordering.
+
+    final long getLongVolatile(long offset) {
+        return (long) LONG.getVolatile(header, offset);
+    }
+
+    final void putLongRelease(long offset, long value) {
+        LONG.setRelease(header, offset, value);
+    }
+
+    final int getIntVolatile(long offset) {
+        return (int) INT.getVolatile(header, offset);
+    }
+
+    final void putIntVolatile(long offset, int value) {
+        INT.setVolatile(header, offset, value);
+    }
+
+    final void putIntRelease(long offset, int value) {
+        INT.setRelease(header, offset, value);
     }
 
     static int checkWake(int how) {

@@ -84,7 +84,7 @@ public final class RingConsumer extends Ring {
             head += record;
         }
         if (head != start) {
-            LONG.setRelease(header, HEAD_OFFSET, head);
+            putLongRelease(HEAD_OFFSET, head);
         }
         return total == 0 && endOfStream ? -1 : total;
     }
@@ -123,7 +123,7 @@ public final class RingConsumer extends Ring {
             break;
         }
         if (head != start) {
-            LONG.setRelease(header, HEAD_OFFSET, head);
+            putLongRelease(HEAD_OFFSET, head);
         }
         return length;
     }
@@ -156,7 +156,7 @@ public final class RingConsumer extends Ring {
             }
         }
         if (head != start) {
-            LONG.setRelease(header, HEAD_OFFSET, head);
+            putLongRelease(HEAD_OFFSET, head);
         }
         return endOfStream;
     }
@@ -185,7 +185,7 @@ public final class RingConsumer extends Ring {
     public int takeProducerWakeup() {
         // StoreLoad: our HEAD store before the producer's flag load, against its flag store before its HEAD load.
         VarHandle.fullFence();
-        return wakeWaiter(header, PRODUCER_WAITING_OFFSET);
+        return wakeWaiter(PRODUCER_WAITING_OFFSET);
     }
 
     /**
@@ -195,10 +195,10 @@ public final class RingConsumer extends Ring {
      * @return {@code true} to sleep; {@code false} if data arrived meanwhile (the flag is withdrawn)
      */
     public boolean prepareToSleep(int how) throws RingCorruptedException {
-        INT.setVolatile(header, CONSUMER_WAITING_OFFSET, checkWake(how));
+        putIntVolatile(CONSUMER_WAITING_OFFSET, checkWake(how));
         // The volatile store and the volatile load in readTail() are the StoreLoad pair of the protocol.
         if (!isEmpty()) {
-            INT.setRelease(header, CONSUMER_WAITING_OFFSET, 0);
+            putIntRelease(CONSUMER_WAITING_OFFSET, 0);
             return false;
         }
         return true;
@@ -214,16 +214,16 @@ public final class RingConsumer extends Ring {
      * at the connection once more.
      */
     public void wakeProducer() {
-        wakeWaiter(header, PRODUCER_WAITING_OFFSET);
+        wakeWaiter(PRODUCER_WAITING_OFFSET);
     }
 
     /** Withdraws the request of {@link #prepareToSleep(int)} after waking for another reason. */
     public void cancelSleep() {
-        INT.setRelease(header, CONSUMER_WAITING_OFFSET, 0);
+        putIntRelease(CONSUMER_WAITING_OFFSET, 0);
     }
 
     private long readTail() throws RingCorruptedException {
-        long tail = (long) LONG.getVolatile(header, TAIL_OFFSET);
+        long tail = getLongVolatile(TAIL_OFFSET);
         if (tail < tailCache) {
             throw new RingCorruptedException(name + ": producer position went back from " + tailCache + " to "
                     + tail);

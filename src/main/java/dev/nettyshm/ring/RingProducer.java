@@ -150,10 +150,10 @@ public final class RingProducer extends Ring {
             return 0;
         }
         published = tail;
-        LONG.setRelease(header, TAIL_OFFSET, tail);
+        putLongRelease(TAIL_OFFSET, tail);
         // StoreLoad: the consumer sets its flag, then reads TAIL; we write TAIL, then read the flag.
         VarHandle.fullFence();
-        return wakeWaiter(header, CONSUMER_WAITING_OFFSET);
+        return wakeWaiter(CONSUMER_WAITING_OFFSET);
     }
 
     /**
@@ -161,7 +161,7 @@ public final class RingProducer extends Ring {
      * at the ring and the connection once more.
      */
     public void wakeConsumer() {
-        wakeWaiter(header, CONSUMER_WAITING_OFFSET);
+        wakeWaiter(CONSUMER_WAITING_OFFSET);
     }
 
     /** Whether records were written and not yet published. */
@@ -181,11 +181,11 @@ public final class RingProducer extends Ring {
      * @return {@code true} to sleep; {@code false} if space freed meanwhile (the flag is withdrawn)
      */
     public boolean prepareToWaitForSpace(int how) throws RingCorruptedException {
-        INT.setVolatile(header, PRODUCER_WAITING_OFFSET, checkWake(how));
+        putIntVolatile(PRODUCER_WAITING_OFFSET, checkWake(how));
         // StoreLoad, as in publish(): set the flag, then look at HEAD once more.
         long seen = headCache;
         if (readHead() != seen) {
-            INT.setRelease(header, PRODUCER_WAITING_OFFSET, 0);
+            putIntRelease(PRODUCER_WAITING_OFFSET, 0);
             return false;
         }
         return true;
@@ -198,7 +198,7 @@ public final class RingProducer extends Ring {
 
     /** Withdraws the request of {@link #prepareToWaitForSpace(int)} after waking for another reason. */
     public void cancelWaitForSpace() {
-        INT.setRelease(header, PRODUCER_WAITING_OFFSET, 0);
+        putIntRelease(PRODUCER_WAITING_OFFSET, 0);
     }
 
     /**
@@ -216,7 +216,7 @@ public final class RingProducer extends Ring {
 
     /** Reads and checks the consumer's position, and caches it. */
     private long readHead() throws RingCorruptedException {
-        long head = (long) LONG.getVolatile(header, HEAD_OFFSET);
+        long head = getLongVolatile(HEAD_OFFSET);
         if (head < headCache) {
             throw new RingCorruptedException(name + ": consumer position went back from " + headCache + " to "
                     + head);
