@@ -45,8 +45,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ShmIoHandler implements IoHandler {
 
-    private static final long SELECT_INTERVAL_NANOS = 100_000;
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final long SELECT_INTERVAL_NANOS = 1_000_000;
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
     /** Not sleeping, in {@link #sleeping}. */
     private static final int AWAKE = 0;
     /**
