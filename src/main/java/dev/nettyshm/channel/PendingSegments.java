@@ -1,5 +1,6 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.mmap.SharedMemoryDirectory;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class PendingSegments {
 
     private static final Set<Connection> PENDING = ConcurrentHashMap.newKeySet();
+    /** Held while a segment is created and recorded, and while the hook runs: no segment slips between the two. */
+    private static final Object LOCK = new Object();
+    /** The hook has run: a segment created now is removed at once. */
+    private static boolean ending;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(PendingSegments::unlinkAll, "nettyshm-pending-segments"));
@@ -23,8 +28,20 @@ final class PendingSegments {
     private PendingSegments() {
     }
 
-    static void add(Connection connection) {
-        PENDING.add(connection);
+    /**
+     * Creates a client's connection segment and records it. A JVM ending while another thread created one — a
+     * SIGTERM as the segment appeared — left it behind, because the hook ran before the segment was recorded.
+     */
+    static Connection create(SharedMemoryDirectory directory, int capacity, int poolSize) throws IOException {
+        synchronized (LOCK) {
+            Connection connection = Connection.create(directory, capacity, poolSize);
+            if (ending) {
+                connection.unlink();
+            } else {
+                PENDING.add(connection);
+            }
+            return connection;
+        }
     }
 
     /** The server has mapped it, or the channel closed: no longer this hook's business. */
@@ -33,11 +50,14 @@ final class PendingSegments {
     }
 
     private static void unlinkAll() {
-        for (Connection connection : PENDING) {
-            try {
-                connection.unlink();
-            } catch (IOException | RuntimeException ignored) {
-                // The JVM is ending; the inventory finds what could not be removed.
+        synchronized (LOCK) {
+            ending = true;
+            for (Connection connection : PENDING) {
+                try {
+                    connection.unlink();
+                } catch (IOException | RuntimeException ignored) {
+                    // The JVM is ending; the inventory finds what could not be removed.
+                }
             }
         }
     }

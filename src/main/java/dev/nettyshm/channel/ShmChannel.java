@@ -864,8 +864,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             try {
                 SharedMemoryDirectory directory = SharedMemoryDirectory.system();
                 socket = Endpoint.connect(directory, address);
-                connection = Connection.create(directory, config.getRingCapacity(), config.getPoolSize());
-                PendingSegments.add(connection);
+                connection = PendingSegments.create(directory, config.getRingCapacity(), config.getPoolSize());
                 config.poolAllocator().attach(connection.outPool);
                 ByteBuffer hello = Handshake.hello(connection.name(), config.getRingCapacity(),
                         config.getPoolSize());
