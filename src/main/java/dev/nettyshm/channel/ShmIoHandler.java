@@ -104,30 +104,55 @@ public final class ShmIoHandler implements IoHandler {
     @Override
     public int run(IoHandlerContext context) {
         int work = pollHandles();
+        if (work == 0 && context.canBlock()) {
+            work = spin(context);
+        }
         long now = System.nanoTime();
         if (work > 0) {
             idleRuns = 0;
-            if (now - lastSelect > SELECT_INTERVAL_NANOS) {
-                work += selectNow(now);
-            }
-            return work;
+            return work + (now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0);
         }
         if (!context.canBlock()) {
-            return selectNow(now);
+            // Tasks wait: no blocking, and no select on every run either, or a stream of tasks (writes from other
+            // threads) would make a system call of each.
+            return now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0;
+        }
+        if (now - lastSelect > SELECT_INTERVAL_NANOS) {
+            int selected = selectNow(now);
+            if (selected > 0) {
+                return selected;
+            }
         }
         idleRuns++;
         int spins = sharingCpu ? 0 : policy.spins();
-        if (idleRuns <= spins) {
-            Thread.onSpinWait();
-            return now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0;
-        }
         if (idleRuns <= spins + policy.yields()) {
             Thread.yield();
             long afterYield = System.nanoTime();
             sharingCpu = afterYield - now > SHARED_CPU_YIELD_NANOS;
-            return afterYield - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(afterYield) : 0;
+            return 0;
         }
         return sleep(context, now);
+    }
+
+    /**
+     * The spinning phase of the idle policy, within one run: looks at the rings until one has work, a task arrives
+     * or the spins are spent. Returning to the event loop between looks made each look several times slower — the
+     * loop reads its task queues and its clock on every round — and every message waited that much longer.
+     */
+    private int spin(IoHandlerContext context) {
+        int spins = sharingCpu ? 0 : policy.spins();
+        while (idleRuns < spins) {
+            idleRuns++;
+            Thread.onSpinWait();
+            if (!context.canBlock()) {
+                return 0;
+            }
+            int work = pollHandles();
+            if (work > 0) {
+                return work;
+            }
+        }
+        return 0;
     }
 
     private int pollHandles() {
@@ -156,7 +181,8 @@ public final class ShmIoHandler implements IoHandler {
                 return 0;
             }
         }
-        int selected;
+        int selected = 0;
+        boolean onFutexes = false;
         try {
             INT.setVolatile(sleeping, 0L, how);
             // A task queued before the flag was set found it clear and did not wake us: look once more.
@@ -167,8 +193,12 @@ public final class ShmIoHandler implements IoHandler {
                 for (ShmIoHandle handle : handles) {
                     delayNanos = Math.min(delayNanos, handle.sleepLimitNanos());
                 }
-                selected = how == RingDescriptor.WAKE_BY_FUTEX ? sleepOnFutexes(delayNanos)
-                        : sleepInSelector(delayNanos);
+                onFutexes = how == RingDescriptor.WAKE_BY_FUTEX;
+                if (onFutexes) {
+                    sleepOnFutexes(delayNanos);
+                } else {
+                    selected = sleepInSelector(delayNanos);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("select failed in the shared-memory event loop", e);
@@ -176,10 +206,14 @@ public final class ShmIoHandler implements IoHandler {
             INT.setVolatile(sleeping, 0L, AWAKE);
             cancelSleep(prepared);
         }
-        lastSelect = System.nanoTime();
         // The rings first: a doorbell says only that data is there, and reading it first delayed every message to a
         // sleeping loop by the cost of that read and the selector's bookkeeping, about 10 µs on the development VM.
         int work = pollHandles();
+        lastSelect = System.nanoTime();
+        if (onFutexes) {
+            // Then the sockets: doorbells rung before this sleep, and ends the peer watch has handed back.
+            work += selectNow(lastSelect);
+        }
         if (selected > 0 || work > 0 || wokenUp) {
             // Something happened: stay awake a while for what follows (the reply to a write, say) rather than
             // sleeping at once and paying another wake-up. A sleep that merely timed out goes back to sleep.
@@ -203,15 +237,13 @@ public final class ShmIoHandler implements IoHandler {
         return true;
     }
 
-    private int sleepOnFutexes(long delayNanos) throws IOException {
+    private void sleepOnFutexes(long delayNanos) {
         waits.clear();
         waits.addPrivate(sleeping, RingDescriptor.WAKE_BY_FUTEX);
         for (ShmIoHandle handle : handles) {
             handle.addWaitWords(waits);
         }
         waits.await(delayNanos);
-        // Doorbells rung before this sleep, and ends the peer watch has handed back.
-        return selector.selectNow();
     }
 
     private int sleepInSelector(long delayNanos) throws IOException {
