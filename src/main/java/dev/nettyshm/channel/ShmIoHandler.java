@@ -47,6 +47,10 @@ public final class ShmIoHandler implements IoHandler {
 
     private static final long SELECT_INTERVAL_NANOS = 1_000_000;
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
+    /** In {@link #idleSince}: the last run had work. */
+    private static final long BUSY = Long.MIN_VALUE;
+    /** Looks at the rings between two readings of the clock while spinning: a reading costs several looks. */
+    private static final int LOOKS_PER_CLOCK = 16;
     /** Not sleeping, in {@link #sleeping}. */
     private static final int AWAKE = 0;
     /**
@@ -58,6 +62,7 @@ public final class ShmIoHandler implements IoHandler {
 
     private final ThreadAwareExecutor executor;
     private final ShmIdlePolicy policy;
+    private final long spinNanos;
     private final Selector selector;
     private final List<ShmIoHandle> handles = new ArrayList<>();
     /** {@code null} unless the loop may sleep on futexes. */
@@ -71,13 +76,17 @@ public final class ShmIoHandler implements IoHandler {
     /** {@link #wakeup()} cut the last sleep short: a task came, and an answer to it may follow soon. */
     private volatile boolean wokenUp;
     private long lastSelect;
-    private int idleRuns;
+    /** When the rings last had no work after having some, or {@link #BUSY}. */
+    private long idleSince = BUSY;
+    /** Yields since the rings last had work. */
+    private int yields;
     /** The last yield ran another thread: skip spinning, yield at once. */
     private boolean sharingCpu;
 
     private ShmIoHandler(ThreadAwareExecutor executor, ShmIdlePolicy policy) {
         this.executor = Objects.requireNonNull(executor, "executor");
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.spinNanos = policy.spin().toNanos();
         try {
             this.selector = Selector.open();
         } catch (IOException e) {
@@ -104,12 +113,13 @@ public final class ShmIoHandler implements IoHandler {
     @Override
     public int run(IoHandlerContext context) {
         int work = pollHandles();
-        if (work == 0 && context.canBlock()) {
+        if (work == 0 && context.canBlock() && !sharingCpu) {
             work = spin(context);
         }
         long now = System.nanoTime();
         if (work > 0) {
-            idleRuns = 0;
+            idleSince = BUSY;
+            yields = 0;
             return work + (now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0);
         }
         if (!context.canBlock()) {
@@ -123,12 +133,13 @@ public final class ShmIoHandler implements IoHandler {
                 return selected;
             }
         }
-        idleRuns++;
-        int spins = sharingCpu ? 0 : policy.spins();
-        if (idleRuns <= spins + policy.yields()) {
+        if (idleSince == BUSY) {
+            idleSince = now;
+        }
+        if (yields < policy.yields()) {
+            yields++;
             Thread.yield();
-            long afterYield = System.nanoTime();
-            sharingCpu = afterYield - now > SHARED_CPU_YIELD_NANOS;
+            sharingCpu = System.nanoTime() - now > SHARED_CPU_YIELD_NANOS;
             return 0;
         }
         return sleep(context, now);
@@ -136,13 +147,16 @@ public final class ShmIoHandler implements IoHandler {
 
     /**
      * The spinning phase of the idle policy, within one run: looks at the rings until one has work, a task arrives
-     * or the spins are spent. Returning to the event loop between looks made each look several times slower — the
-     * loop reads its task queues and its clock on every round — and every message waited that much longer.
+     * or the policy's spin time has passed since the rings went quiet. Returning to the event loop between looks
+     * made each look several times slower — the loop reads its task queues and its clock on every round — and
+     * every message waited that much longer.
      */
     private int spin(IoHandlerContext context) {
-        int spins = sharingCpu ? 0 : policy.spins();
-        while (idleRuns < spins) {
-            idleRuns++;
+        long start = idleSince == BUSY ? idleSince = System.nanoTime() : idleSince;
+        for (int look = 0; ; look++) {
+            if (look % LOOKS_PER_CLOCK == 0 && System.nanoTime() - start >= spinNanos) {
+                return 0;
+            }
             Thread.onSpinWait();
             if (!context.canBlock()) {
                 return 0;
@@ -152,7 +166,6 @@ public final class ShmIoHandler implements IoHandler {
                 return work;
             }
         }
-        return 0;
     }
 
     private int pollHandles() {
@@ -177,7 +190,8 @@ public final class ShmIoHandler implements IoHandler {
         for (; prepared < handles.size(); prepared++) {
             if (!handles.get(prepared).prepareToSleep(how)) {
                 cancelSleep(prepared);
-                idleRuns = 0;
+                idleSince = BUSY;
+                yields = 0;
                 return 0;
             }
         }
@@ -217,7 +231,8 @@ public final class ShmIoHandler implements IoHandler {
         if (selected > 0 || work > 0 || wokenUp) {
             // Something happened: stay awake a while for what follows (the reply to a write, say) rather than
             // sleeping at once and paying another wake-up. A sleep that merely timed out goes back to sleep.
-            idleRuns = 0;
+            idleSince = BUSY;
+            yields = 0;
         }
         wokenUp = false;
         return work + processSelected();

@@ -16,6 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
@@ -42,7 +43,7 @@ class HostilePeerFuzzTest {
 
     /** A hostile write rings no doorbell: loops that look at their rings every few milliseconds find it soon. */
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2,
-            ShmIoHandler.newFactory(new ShmIdlePolicy(100, 1_000, java.time.Duration.ofMillis(5))));
+            ShmIoHandler.newFactory(new ShmIdlePolicy(Duration.ofNanos(5_000), 1_000, Duration.ofMillis(5))));
     private final ShmAddress address = new ShmAddress("fuzz-" + UUID.randomUUID());
     /** The server's first exception on each connection, by the client's segment name. */
     private final Map<String, CompletableFuture<Throwable>> errors = new ConcurrentHashMap<>();
