@@ -19,9 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
- * The client side of a measurement: {@code BenchClient TRANSPORT CPU ADDRESS pingpong SIZE WARMUP COUNT [refill]}
- * prints
- * {@code result p50 p99 p999} in nanoseconds (HdrHistogram); {@code … throughput SIZE COUNT FLUSHEVERY [alloc]} prints
+ * The client side of a measurement: {@code BenchClient TRANSPORT CPU ADDRESS pingpong SIZE WARMUP COUNT [WORK]}
+ * ({@link RoundTripWork}, {@code echo} by default) prints {@code result p50 p99 p999} in nanoseconds (HdrHistogram); {@code … throughput SIZE COUNT FLUSHEVERY [alloc]} prints
  * {@code result bytesPerSecond messagesPerSecond}. The event loop is pinned to CPU. For {@code LOCAL} the address
  * is {@code -SERVERCPU}: the server runs in this JVM on its own event loop, pinned to SERVERCPU.
  */
@@ -61,7 +60,7 @@ public final class BenchClient {
             }
             Measurement handler = mode.equals("pingpong")
                     ? new PingPong(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]),
-                            args.length > 7 && args[7].equals("refill"))
+                            args.length > 7 ? RoundTripWork.valueOf(args[7].toUpperCase()) : RoundTripWork.ECHO)
                     : new Throughput(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]),
                             args.length > 7 && args[7].equals("alloc"));
             Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.channel).handler(handler)
@@ -108,11 +107,16 @@ public final class BenchClient {
         }
     }
 
-    /** One message in flight; times each round trip after at least {@code warmup} of them and WARMUP_NANOS. */
+    /**
+     * One message in flight; times each round trip after at least {@code warmup} of them and WARMUP_NANOS. The
+     * {@link RoundTripWork} says what each side does with a message.
+     */
     private static final class PingPong extends Measurement {
         private final int size;
         private final int warmup;
         private final int count;
+        private final RoundTripWork work;
+        private final ByteBuf payload;
         private final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         private int round;
         private int recorded;
@@ -120,18 +124,17 @@ public final class BenchClient {
         private long sentAt;
         private long warmupStart;
 
-        private final boolean refill;
-
-        PingPong(int size, int warmup, int count, boolean refill) {
+        PingPong(int size, int warmup, int count, RoundTripWork work) {
             this.size = size;
             this.warmup = warmup;
             this.count = count;
-            this.refill = refill;
+            this.work = work;
+            this.payload = Payload.of(size);
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            ctx.write(ctx.alloc().buffer(1).writeByte(refill ? 'R' : 'P'));
+            ctx.write(ctx.alloc().buffer(5).writeByte(work.mode).writeInt(size));
             warmupStart = System.nanoTime();
             send(ctx);
         }
@@ -139,14 +142,21 @@ public final class BenchClient {
         private void send(ChannelHandlerContext ctx) {
             received = 0;
             sentAt = System.nanoTime();
-            ctx.writeAndFlush(ctx.alloc().buffer(size).writeZero(size));
+            ByteBuf message = ctx.alloc().buffer(size);
+            ctx.writeAndFlush(work == RoundTripWork.FILL ? message.writeBytes(payload, 0, size)
+                    : message.writeZero(size));
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf buf = (ByteBuf) msg;
+            boolean intact = work != RoundTripWork.FILL || Payload.endsIntact(buf, received, size);
             received += buf.readableBytes();
             buf.release();
+            if (!intact) {
+                result.completeExceptionally(new IllegalStateException("a reply arrived damaged"));
+                return;
+            }
             if (received < size) {
                 return;
             }
@@ -156,6 +166,7 @@ public final class BenchClient {
                 recorded++;
             }
             if (recorded == count) {
+                payload.release();
                 result.complete(histogram.getValueAtPercentile(50) + " " + histogram.getValueAtPercentile(99) + " "
                         + histogram.getValueAtPercentile(99.9));
             } else {
@@ -184,10 +195,7 @@ public final class BenchClient {
         private long start;
 
         Throughput(int size, int count, int flushEvery, boolean fill) {
-            this.payload = io.netty.buffer.Unpooled.directBuffer(size);
-            for (int i = 0; i < size; i++) {
-                payload.writeByte(i);
-            }
+            this.payload = Payload.of(size);
             this.size = size;
             this.count = count;
             this.flushEvery = flushEvery;

@@ -16,14 +16,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The server side of a measurement, in its own JVM: {@code BenchServer TRANSPORT CPU}, its event loops — one
- * accepts, one serves — pinned to CPU. Prints {@code ready ADDRESS} and serves until its input closes, one connection after another or several at
- * once. A connection's first byte picks its mode: {@code P} echoes every byte (ping-pong); {@code R} echoes each
- * buffer's bytes copied into a buffer from the channel's allocator, as a handler that builds its reply does
- * (ping-pong through shared buffers); {@code T} reads a message size and an 8-byte total, swallows that many bytes —
- * checking that the first and last 8 bytes of each message hold their offsets — and answers {@code !} (or
- * {@code X} if one did not), then reads the next total (throughput: a warm-up phase, then the measured one);
- * {@code W} reads 8-byte {@link System#nanoTime()} stamps and answers each with the nanoseconds it took to arrive
- * (wake-up latency: the clock is the machine's monotonic one, shared by its processes).
+ * accepts, one serves — pinned to CPU. Prints {@code ready ADDRESS} and serves until its input closes, one connection
+ * after another or several at once. A connection's first byte picks its mode, and all but {@code W} are followed by
+ * a message size (an int). Ping-pong, as {@link RoundTripWork} describes: {@code P} echoes every byte; {@code R}
+ * echoes each buffer's bytes copied into a buffer from the channel's allocator; {@code F} checks the first and last
+ * 8 bytes of each message and answers it with a message filled from its own {@link Payload}, closing the connection
+ * if a check failed. {@code T} reads an 8-byte total, swallows that many bytes — checking that the first and last
+ * 8 bytes of each message hold their offsets — and answers {@code !} (or {@code X} if one did not), then reads the
+ * next total (throughput: a warm-up phase, then the measured one); {@code W} reads 8-byte {@link System#nanoTime()}
+ * stamps and answers each with the nanoseconds it took to arrive (wake-up latency: the clock is the machine's
+ * monotonic one, shared by its processes).
  */
 public final class BenchServer {
 
@@ -81,14 +83,19 @@ public final class BenchServer {
         /** Position in the current phase's stream. */
         private long position;
         private boolean damaged;
+        /** What {@code F} fills its answers from. */
+        private ByteBuf payload;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf buf = (ByteBuf) msg;
             if (mode == 0) {
                 mode = (char) buf.readByte();
-                if (mode == 'T') {
+                if (mode != 'W') {
                     messageSize = buf.readInt();
+                }
+                if (mode == 'F') {
+                    payload = Payload.of(messageSize);
                 }
             }
             if (mode == 'P') {
@@ -98,6 +105,10 @@ public final class BenchServer {
             if (mode == 'R') {
                 ctx.write(ctx.alloc().directBuffer(buf.readableBytes()).writeBytes(buf));
                 buf.release();
+                return;
+            }
+            if (mode == 'F') {
+                answerFilled(ctx, buf);
                 return;
             }
             if (mode == 'W') {
@@ -147,6 +158,17 @@ public final class BenchServer {
             }
         }
 
+        /** Checks the ends of a request and, once all of it is in, answers it with a message filled from the payload. */
+        private void answerFilled(ChannelHandlerContext ctx, ByteBuf buf) {
+            check(buf, buf.readableBytes());
+            buf.release();
+            if (damaged) {
+                ctx.close();
+            } else if (position % messageSize == 0) {
+                ctx.write(ctx.alloc().directBuffer(messageSize).writeBytes(payload, 0, messageSize));
+            }
+        }
+
         private void answerStamps(ChannelHandlerContext ctx, ByteBuf buf) {
             long now = System.nanoTime();
             while (buf.isReadable()) {
@@ -163,6 +185,14 @@ public final class BenchServer {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             ctx.flush();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (payload != null) {
+                payload.release();
+            }
+            ctx.fireChannelInactive();
         }
     }
 }

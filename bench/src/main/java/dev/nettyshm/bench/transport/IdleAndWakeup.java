@@ -115,7 +115,7 @@ public final class IdleAndWakeup {
             Channel channel = new Bootstrap().group(group).channel(ShmChannel.class)
                     .handler(new ChannelInboundHandlerAdapter())
                     .connect(Transport.parse(BenchJvm.awaitReady(server))).sync().channel();
-            channel.writeAndFlush(channel.alloc().buffer(1).writeByte('P')).sync();
+            channel.writeAndFlush(channel.alloc().buffer(5).writeByte(RoundTripWork.ECHO.mode).writeInt(0)).sync();
             // Let both JVMs finish starting up before their CPU time counts.
             Thread.sleep(Math.min(2_000, idle.toMillis()));
             long serverBefore = cpuNanos(server.toHandle());

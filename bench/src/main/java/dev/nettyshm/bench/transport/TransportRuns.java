@@ -43,19 +43,27 @@ public final class TransportRuns implements AutoCloseable {
 
     /** Ping-pong of {@code size}-byte messages, one in flight; the server echoes what it reads. */
     public RoundTrip roundTrip(Contender contender, Placement placement, int size) throws Exception {
-        return roundTrip(contender, placement, size, false);
+        return roundTrip(contender, placement, size, RoundTripWork.ECHO);
     }
 
     /**
      * Ping-pong of {@code size}-byte messages in which the server answers with a copy of each in a buffer from its
-     * own channel's allocator, as a handler that builds its reply does: for shared memory, both ways by shared
-     * buffer.
+     * own channel's allocator, as a handler that builds its reply from the request does: it reads every byte.
      */
     public RoundTrip refilledRoundTrip(Contender contender, Placement placement, int size) throws Exception {
-        return roundTrip(contender, placement, size, true);
+        return roundTrip(contender, placement, size, RoundTripWork.REFILL);
     }
 
-    private RoundTrip roundTrip(Contender contender, Placement placement, int size, boolean refill)
+    /**
+     * Ping-pong of {@code size}-byte messages with the throughput runs' honest work both ways: each side fills its
+     * message by copying its payload into a buffer from its channel's allocator, and checks the first and last 8
+     * bytes of what it receives.
+     */
+    public RoundTrip filledRoundTrip(Contender contender, Placement placement, int size) throws Exception {
+        return roundTrip(contender, placement, size, RoundTripWork.FILL);
+    }
+
+    private RoundTrip roundTrip(Contender contender, Placement placement, int size, RoundTripWork work)
             throws Exception {
         boolean fast = contender.transport() == Transport.SHM;
         int divisor = scale * (size >= 1 << 20 ? 20 : size >= 64 << 10 ? 5 : 1);
@@ -63,8 +71,8 @@ public final class TransportRuns implements AutoCloseable {
         int count = (fast ? 100_000 : 20_000) / divisor;
         List<String> args = new ArrayList<>(List.of("pingpong", String.valueOf(size), String.valueOf(warmup),
                 String.valueOf(count)));
-        if (refill) {
-            args.add("refill");
+        if (work != RoundTripWork.ECHO) {
+            args.add(work.name().toLowerCase());
         }
         long[] p = measure(contender, placement, args);
         return new RoundTrip(p[0], p[1], p[2]);
