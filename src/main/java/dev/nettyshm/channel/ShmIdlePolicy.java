@@ -23,15 +23,15 @@ public record ShmIdlePolicy(Duration spin, int yields, Duration maxSleep, boolea
 
     /**
      * Spin 50 µs, yield 10 times, then sleep up to a second, on futexes where possible — unless the system property
-     * {@code dev.nettyshm.futex} is {@code false}. The spin lasts about as long as a sleep and its wake-up cost on
-     * the development VM (25–100 µs): spinning as long as blocking would cost wastes at most that much, while a loop
-     * that sleeps sooner pays a wake-up in the gaps of a steady stream. Measured there between two JVMs: spinning a
-     * few µs, the receiver of 1 MiB messages slept between them and its sender spent a sixth of its time waking it;
-     * 1 MiB one-way ran at 22–31 GB/s in three runs spinning 5 µs, at 28–40 GB/s spinning 50 µs. The yields hand the
-     * CPU over when both loops share one (an 11 µs round trip). A longer yield phase bought nothing there and cost
-     * elsewhere: with 1,000 yields (about 1.3 ms) a message 2 ms after the last reached the peer's handler in 76 µs
-     * instead of 16 µs, and while other threads (a JIT compiling, say) had the CPU, every yield waited for their time
-     * slice before the loop looked at its rings again.
+     * {@code dev.nettyshm.futex} is {@code false}. The spin lasts about as long as a sleep and its wake-up cost on the
+     * development VM (25–100 µs): spinning as long as blocking would cost wastes at most that much, while a loop that
+     * sleeps sooner pays a wake-up in the gaps of a steady stream. Measured there between two JVMs: spinning a few µs,
+     * the receiver of 1 MiB messages slept between them, and its sender spent a sixth of its time waking it; 1 MiB
+     * one-way ran at 22–31 GB/s in three runs spinning 5 µs, at 28–40 GB/s spinning 50 µs. The yields hand the CPU over
+     * when both loops share one (an 11 µs round trip). A longer yield phase bought nothing there and cost elsewhere:
+     * with 1,000 yields (about 1.3 ms) a message 2 ms after the last reached the peer's handler in 76 µs instead of 16
+     * µs, and while other threads (a JIT compiling, say) had the CPU, every yield waited for their time slice before
+     * the loop looked at its rings again.
      */
     public static final ShmIdlePolicy DEFAULT = new ShmIdlePolicy(Duration.ofNanos(50_000), 10, Duration.ofSeconds(1),
             !"false".equals(System.getProperty("dev.nettyshm.futex")));

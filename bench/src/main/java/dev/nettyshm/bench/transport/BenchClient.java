@@ -20,7 +20,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The client side of a measurement: {@code BenchClient TRANSPORT CPU ADDRESS pingpong SIZE WARMUP COUNT [WORK]}
- * ({@link RoundTripWork}, {@code echo} by default) prints {@code result p50 p99 p999} in nanoseconds (HdrHistogram); {@code … throughput SIZE COUNT FLUSHEVERY [alloc]} prints
+ * ({@link RoundTripWork}, {@code echo} by default) prints {@code result p50 p99 p999} in nanoseconds
+ * (HdrHistogram); {@code … throughput SIZE COUNT FLUSHEVERY [alloc]} prints
  * {@code result bytesPerSecond messagesPerSecond}. The event loop is pinned to CPU. For {@code LOCAL} the address
  * is {@code -SERVERCPU}: the server runs in this JVM on its own event loop, pinned to SERVERCPU.
  */
@@ -116,6 +117,7 @@ public final class BenchClient {
         private final int warmup;
         private final int count;
         private final RoundTripWork work;
+        /** What {@link RoundTripWork#FILL} copies into each message; {@code null} for the other kinds of work. */
         private final ByteBuf payload;
         private final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         private int round;
@@ -129,7 +131,7 @@ public final class BenchClient {
             this.warmup = warmup;
             this.count = count;
             this.work = work;
-            this.payload = Payload.of(size);
+            this.payload = work == RoundTripWork.FILL ? Payload.of(size) : null;
         }
 
         @Override
@@ -166,7 +168,9 @@ public final class BenchClient {
                 recorded++;
             }
             if (recorded == count) {
-                payload.release();
+                if (payload != null) {
+                    payload.release();
+                }
                 result.complete(histogram.getValueAtPercentile(50) + " " + histogram.getValueAtPercentile(99) + " "
                         + histogram.getValueAtPercentile(99.9));
             } else {
@@ -177,11 +181,11 @@ public final class BenchClient {
 
     /**
      * Messages as fast as the channel takes them, flushed every {@code flushEvery}; the server checks the first and
-     * last 8 bytes of each and answers once it has every byte. Warm-up phases of the same length run first, as many
-     * as WARMUP_NANOS takes, so that the measured one meets compiled code. Each message is either a duplicate of one prepared buffer, which
-     * keeps the allocator's cost for large buffers out of the transport's, or — with {@code alloc} — a buffer from
-     * the channel's allocator that the payload is copied into, as an encoder does: the work a sender does anyway,
-     * and the way a shared-memory channel's buffers cross without a copy.
+     * last 8 bytes of each and answers once it has every byte. Warm-up phases of the same length run first, as many as
+     * WARMUP_NANOS takes, so that the measured one meets compiled code. Each message is either a duplicate of one
+     * prepared buffer, which keeps the allocator's cost for large buffers out of the transport's, or — with {@code
+     * alloc} — a buffer from the channel's allocator that the payload is copied into, as an encoder does: the work a
+     * sender does anyway, and the way a shared-memory channel's buffers cross without a copy.
      */
     private static final class Throughput extends Measurement {
         private final ByteBuf payload;

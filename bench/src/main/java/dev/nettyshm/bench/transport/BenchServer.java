@@ -158,7 +158,7 @@ public final class BenchServer {
             }
         }
 
-        /** Checks the ends of a request and, once all of it is in, answers it with a message filled from the payload. */
+        /** Checks the ends of a request and, once all of it is in, answers with a message filled from the payload. */
         private void answerFilled(ChannelHandlerContext ctx, ByteBuf buf) {
             check(buf, buf.readableBytes());
             buf.release();

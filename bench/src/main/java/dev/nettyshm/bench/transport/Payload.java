@@ -3,7 +3,7 @@ package dev.nettyshm.bench.transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
-/** What senders copy into their messages: byte {@code i} of a message holds {@code (byte) i}, so a receiver can check it. */
+/** What senders copy into their messages: byte {@code i} of a message holds {@code (byte) i}, which receivers check. */
 final class Payload {
 
     private Payload() {
@@ -19,8 +19,8 @@ final class Payload {
     }
 
     /**
-     * Whether those of the first and last 8 bytes of a {@code size}-byte message that {@code buf} holds — its readable
-     * bytes begin at {@code offset} in the message — hold their offsets.
+     * Whether those of the first and last 8 bytes of a {@code size}-byte message that {@code buf} holds — its
+     * readable bytes begin at {@code offset} in the message — hold their offsets.
      */
     static boolean endsIntact(ByteBuf buf, int offset, int size) {
         int reader = buf.readerIndex();

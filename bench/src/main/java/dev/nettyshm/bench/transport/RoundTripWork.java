@@ -1,6 +1,6 @@
 package dev.nettyshm.bench.transport;
 
-/** What the two sides of a ping-pong do with each message: {@link BenchClient}'s last argument, {@link BenchServer}'s mode. */
+/** What the two sides of a ping-pong do with each message: {@link BenchClient}'s last argument, the server's mode. */
 enum RoundTripWork {
     /** The client sends a buffer it zeroed; the server writes back the buffers it read. */
     ECHO('P'),

@@ -80,9 +80,9 @@ public final class TransportRuns implements AutoCloseable {
 
     /**
      * One-way {@code size}-byte messages, flushed every {@code flushEvery}, after warm-up phases as long as the
-     * measured one, for at least {@value #WARMUP_MILLIS} ms. Honest work on every transport: the sender copies its payload into a buffer from its channel's
-     * allocator, as an encoder does — for shared memory, a shared buffer from 4 KiB up — and the server checks the
-     * first and last 8 bytes of each message and releases it.
+     * measured one, for at least {@value #WARMUP_MILLIS} ms. Honest work on every transport: the sender copies its
+     * payload into a buffer from its channel's allocator, as an encoder does — for shared memory, a shared buffer from
+     * 4 KiB up — and the server checks the first and last 8 bytes of each message and releases it.
      */
     public Rate throughput(Contender contender, Placement placement, int size, int flushEvery) throws Exception {
         boolean tcp = contender.transport() == Transport.NIO_TCP || contender.transport() == Transport.EPOLL_TCP;
