@@ -34,6 +34,8 @@ final class Connection implements AutoCloseable {
     final ShmPool outPool;
     /** Where the peer's outgoing buffers live, read through their descriptors; {@code null} without pools. */
     final ShmPool inPool;
+    /** The peer cut the segment's file short: see {@link #cut()}. */
+    private boolean cut;
 
     private Connection(SharedMemory segment, int capacity, int poolSize, boolean client) throws IOException {
         this.segment = segment;
@@ -128,19 +130,36 @@ final class Connection implements AutoCloseable {
     }
 
     /**
+     * Whether the peer cut the segment's file short under the mapping, so that touching it faults. Asks the file's
+     * size, a system call: for after a fault, not for every access. Once seen, {@link #close()} leaves the memory
+     * alone, and a cut seen before the mapping closed is still reported after.
+     */
+    boolean cut() {
+        if (!cut) {
+            try {
+                cut = segment.isTruncated();
+            } catch (IOException closedOrUnreadable) {
+                // Nothing of it is touched any more.
+            }
+        }
+        return cut;
+    }
+
+    /**
      * Tells the peer, through shared memory, that this side is closed; then gives up the connection's hold on the
      * mapping, which is unmapped once no pooled buffer points into it any more.
      */
     @Override
     public void close() {
         try {
-            INT.setRelease(header, ownClosedOffset, 1);
-            // A peer asleep on a futex does not hear the socket close: wake it to look at the flag. One asleep in
-            // its selector hears the close.
-            out.wakeConsumer();
-            in.wakeProducer();
-        } catch (InternalError truncatedByPeer) {
-            // The segment is gone under us; the socket's close tells the peer instead.
+            // A cut segment is not touched: the fault would come back later, wherever the JVM delivers it.
+            if (!cut) {
+                INT.setRelease(header, ownClosedOffset, 1);
+                // A peer asleep on a futex does not hear the socket close: wake it to look at the flag. One asleep
+                // in its selector hears the close.
+                out.wakeConsumer();
+                in.wakeProducer();
+            }
         } finally {
             lease.release();
         }

@@ -974,11 +974,16 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
 
         @Override
-        public void faulted(InternalError cause) {
-            IOException truncated = new IOException(ShmChannel.this + ": touching the connection's shared memory"
-                    + " faulted; the peer cut the segment short", cause);
-            pipeline().fireExceptionCaught(truncated);
-            close(voidPromise());
+        public boolean closeIfCut(InternalError fault) {
+            if (connection == null || !connection.cut()) {
+                return false;
+            }
+            if (isOpen()) {
+                pipeline().fireExceptionCaught(new IOException(ShmChannel.this + ": touching the connection's shared"
+                        + " memory faulted; the peer cut the segment short", fault));
+                close(voidPromise());
+            }
+            return true;
         }
 
         @Override

@@ -47,10 +47,12 @@ interface ShmIoHandle extends IoHandle {
     }
 
     /**
-     * Touching the handle's shared memory faulted — the peer cut the segment's file short — and the JVM raised
-     * {@code cause}: the handle closes, with an exception that says so, and the loop goes on with the others.
+     * Touching shared memory faulted somewhere in the handler's run, and the JVM raised {@code fault}: if the peer
+     * cut this handle's segment short, the handle closes with an exception that says so.
+     *
+     * @return whether this handle's memory is cut short
      */
-    void faulted(InternalError cause);
+    boolean closeIfCut(InternalError fault);
 
     @Override
     default void handle(IoRegistration registration, io.netty.channel.IoEvent ioEvent) {

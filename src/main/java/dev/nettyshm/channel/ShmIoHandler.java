@@ -45,6 +45,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ShmIoHandler implements IoHandler {
 
+    private static final System.Logger LOG = System.getLogger(ShmIoHandler.class.getName());
     private static final long SELECT_INTERVAL_NANOS = 1_000_000;
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
     /** In {@link #idleSince}: the last run had work. */
@@ -114,6 +115,14 @@ public final class ShmIoHandler implements IoHandler {
 
     @Override
     public int run(IoHandlerContext context) {
+        try {
+            return step(context);
+        } catch (InternalError fault) {
+            return closeCutHandles(fault);
+        }
+    }
+
+    private int step(IoHandlerContext context) {
         int work = pollHandles();
         if (work == 0 && context.canBlock() && !sharingCpu) {
             work = spin(context);
@@ -189,16 +198,34 @@ public final class ShmIoHandler implements IoHandler {
         int work = 0;
         // Index loop: a poll may close a channel, which deregisters it from this list later, never during the loop.
         for (int i = 0; i < handles.size(); i++) {
-            ShmIoHandle handle = handles.get(i);
-            try {
-                work += handle.poll();
-            } catch (InternalError fault) {
-                // A peer truncated its segment under us: that connection ends, the loop and the others go on.
-                handle.faulted(fault);
-                work++;
-            }
+            work += handles.get(i).poll();
         }
         return work;
+    }
+
+    /**
+     * A peer truncated a segment under one of this loop's connections, and touching it faulted. The JVM throws that
+     * fault asynchronously, at a safepoint poll some way after the access: anywhere in the run, not necessarily in
+     * the poll of the connection that touched the memory. Out of {@link #run} it would end the event loop and every
+     * channel on it (a test saw exactly that), so it ends here: each handle checks its own mapping, and those cut
+     * short close.
+     */
+    private int closeCutHandles(InternalError fault) {
+        int closed = 0;
+        for (ShmIoHandle handle : List.copyOf(handles)) {
+            if (handle.closeIfCut(fault)) {
+                closed++;
+            }
+        }
+        if (closed == 0) {
+            LOG.log(System.Logger.Level.WARNING, "a fault in the shared-memory event loop that no connection's"
+                    + " mapping explains; the loop goes on", fault);
+        }
+        // A fault while the loop withdrew its wake-up requests left the later handles' requests standing.
+        cancelSleep(handles.size());
+        idleSince = BUSY;
+        yields = 0;
+        return closed + 1;
     }
 
     private int sleep(IoHandlerContext context, long now) {

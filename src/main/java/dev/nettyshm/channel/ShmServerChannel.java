@@ -285,9 +285,9 @@ public class ShmServerChannel extends AbstractServerChannel {
         }
 
         @Override
-        public void faulted(InternalError cause) {
-            // A server channel maps no shared memory: a fault here is not a peer's doing.
-            throw cause;
+        public boolean closeIfCut(InternalError fault) {
+            // A server channel maps no shared memory.
+            return false;
         }
 
         @Override

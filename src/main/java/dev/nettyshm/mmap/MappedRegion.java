@@ -149,6 +149,19 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     }
 
     /**
+     * Whether the file now ends before the mapping does — another process truncated it — so that touching the
+     * mapping's last pages would fault. Asks the file's size, a system call: a check after a fault in direct access
+     * through {@link #segment()}, not before each access.
+     *
+     * @throws ClosedChannelException if the region is closed
+     * @throws IOException            if the file's size cannot be read
+     */
+    public boolean isTruncated() throws IOException {
+        long end = fileOffset + live().size();
+        return channel.size() < end;
+    }
+
+    /**
      * A {@link ByteBuffer} view of {@code length} bytes at {@code offset}, read-only when the region is (its writes
      * throw {@link java.nio.ReadOnlyBufferException}). Valid as long as {@link #segment()} is.
      *

@@ -53,6 +53,7 @@ class TruncationTest {
             ChildJvm.run(ShmPeer.class, "grow", file.toString(), Integer.toString(4 * SIZE));
 
             assertThat(mapped.size()).as("the mapping's size").isEqualTo(SIZE);
+            assertThat(mapped.isTruncated()).isFalse();
             byte[] read = new byte[3];
             mapped.readFully(100, read);
             assertThat(read).containsExactly(1, 2, 3);
@@ -68,7 +69,9 @@ class TruncationTest {
 
     private static void assertBehavesTruncated(MappedRegion region, Path file) throws Exception {
         warmUp(region);
+        assertThat(region.isTruncated()).isFalse();
         ChildJvm.run(ShmPeer.class, "truncate", file.toString(), Integer.toString(KEPT));
+        assertThat(region.isTruncated()).as("asked after the other process truncated the file").isTrue();
 
         long pastEnd = SIZE - 4096;
         assertThatThrownBy(() -> region.readAt(pastEnd, new byte[16])).isInstanceOf(TruncatedMappingException.class)
