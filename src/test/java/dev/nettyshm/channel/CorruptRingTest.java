@@ -46,13 +46,7 @@ class CorruptRingTest {
                 .childHandler(new EchoRecordingErrors()).bind(address).sync().channel();
     }
 
-    @io.netty.channel.ChannelHandler.Sharable
-    private final class EchoRecordingErrors extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.writeAndFlush(msg);
-        }
-
+    private final class EchoRecordingErrors extends EchoHandler {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             serverError.complete(cause);

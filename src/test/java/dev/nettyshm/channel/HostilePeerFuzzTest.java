@@ -53,13 +53,7 @@ class HostilePeerFuzzTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
-    @io.netty.channel.ChannelHandler.Sharable
-    private final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.writeAndFlush(msg);
-        }
-
+    private final class Echo extends EchoHandler {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             errorOf((ShmAddress) ctx.channel().remoteAddress()).complete(cause);

@@ -62,12 +62,8 @@ class LoopFaultTest {
 
     private Channel echoServer() throws InterruptedException {
         return new ServerBootstrap().group(group).channel(ShmServerChannel.class)
-                .childHandler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        ctx.writeAndFlush(msg);
-                    }
-                }).bind(new ShmAddress("loop-fault-" + UUID.randomUUID())).sync().channel();
+                .childHandler(new EchoHandler()).bind(new ShmAddress("loop-fault-" + UUID.randomUUID())).sync()
+                .channel();
     }
 
     private Channel connect(Channel server) throws InterruptedException {

@@ -37,12 +37,7 @@ class ShmChannelTest {
 
     private Channel echoServer() throws Exception {
         return new ServerBootstrap().group(group).channel(ShmServerChannel.class)
-                .childHandler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        ctx.writeAndFlush(msg);
-                    }
-                }).bind(address).sync().channel();
+                .childHandler(new EchoHandler()).bind(address).sync().channel();
     }
 
     @Test
