@@ -162,6 +162,25 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     }
 
     /**
+     * Backs the {@code length} bytes at {@code position} with storage now, so that touching them through the
+     * mapping cannot fault for want of space later. A segment is sparse: each page is allocated on first touch, and
+     * on a full file system (a container's small {@code /dev/shm}, say) that touch raises the JVM's
+     * {@link InternalError} in whichever thread made it. Writes zeros there: for bytes nobody uses yet.
+     *
+     * @throws java.nio.file.FileSystemException naming the file, the bytes asked for and the bytes free, if the
+     *                                           file system has no room for them
+     * @throws ClosedChannelException            if the region is closed
+     * @throws java.nio.channels.NonWritableChannelException if the region is read-only
+     * @throws IndexOutOfBoundsException         if the range is not inside the mapping
+     */
+    public void reserve(long position, long length) throws IOException {
+        Mapping m = live();
+        requireWritable();
+        Objects.checkFromIndexSize(position, length, m.size());
+        SpaceReservation.reserve(channel, path, fileOffset + position, length);
+    }
+
+    /**
      * A {@link ByteBuffer} view of {@code length} bytes at {@code offset}, read-only when the region is (its writes
      * throw {@link java.nio.ReadOnlyBufferException}). Valid as long as {@link #segment()} is.
      *

@@ -119,6 +119,15 @@ public final class SharedMemoryDirectory {
         return directory.resolve(SegmentNames.check(name));
     }
 
+    /**
+     * Bytes free for new segments and for the pages of existing ones, as the file system reports them to this
+     * process; -1 if it cannot tell. A sparse segment takes its pages as they are first written: see
+     * {@link MappedRegion#reserve}.
+     */
+    public long usableSpace() {
+        return SpaceReservation.usableSpace(directory.resolve("."));
+    }
+
     /** Whether a segment of that name exists. */
     public boolean exists(String name) {
         return Files.exists(resolve(name), LinkOption.NOFOLLOW_LINKS);
