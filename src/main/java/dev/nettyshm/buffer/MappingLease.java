@@ -21,19 +21,31 @@ public final class MappingLease {
     }
 
     /**
+     * Takes a hold, if the mapping is still there: a thread that is not the mapping's owner takes one before it
+     * touches the memory, so that the owner's close cannot unmap it underneath.
+     *
+     * @return whether the hold was taken; {@code false} once the mapping is unmapped
+     */
+    public boolean tryRetain() {
+        for (;;) {
+            int current = holds.get();
+            if (current == 0) {
+                return false;
+            }
+            if (holds.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /**
      * Takes a hold.
      *
      * @throws IllegalStateException if the mapping was already unmapped
      */
     public void retain() {
-        for (;;) {
-            int current = holds.get();
-            if (current == 0) {
-                throw new IllegalStateException("the mapping is closed");
-            }
-            if (holds.compareAndSet(current, current + 1)) {
-                return;
-            }
+        if (!tryRetain()) {
+            throw new IllegalStateException("the mapping is closed");
         }
     }
 

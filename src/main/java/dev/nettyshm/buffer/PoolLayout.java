@@ -78,7 +78,7 @@ public final class PoolLayout {
     }
 
     /** Bytes of the state table. */
-    static int statesLength(int poolSize) {
+    public static int statesLength(int poolSize) {
         return (STATES_OFFSET + slotCount(poolSize) * STATE_LENGTH + PAGE - 1) & -PAGE;
     }
 

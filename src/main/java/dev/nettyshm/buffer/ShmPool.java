@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * One direction's buffer pool of a connection, laid out as {@link PoolLayout} says: the sending side allocates
@@ -18,38 +19,65 @@ import java.nio.ByteBuffer;
 public final class ShmPool {
 
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
+    private static final System.Logger LOG = System.getLogger(ShmPool.class.getName());
+    /** After backing a slot failed, allocation tries new slots no sooner than this: the directory is full. */
+    private static final long BACKING_RETRY_NANOS = 1_000_000_000L;
 
     private final String name;
     private final int poolSize;
     private final MemorySegment used;
     private final MemorySegment states;
     private final MemorySegment slots;
+    private final int statesLength;
     private final long slotsAddress;
     private final MappingLease lease;
+    private final Backing backing;
+    /** Slots this side has backed with storage: only the sender allocates, so only it backs its slots. */
+    private final AtomicIntegerArray backed;
+    /** When backing a slot last failed, for {@link #BACKING_RETRY_NANOS}; 0 if it never did. */
+    private volatile long backingFailedAt;
     private final int[] regionStart = new int[PoolLayout.SLOT_SIZES.length];
     private final int[] firstSlot = new int[PoolLayout.SLOT_SIZES.length + 1];
     /** What a peer did to the state table that a correct peer never does; {@code null} while nothing. */
     private volatile String corruption;
 
     /**
+     * How a pool's slots get storage before their first use. A segment is sparse, and a slot first touched when its
+     * file system is full faults in the toucher's thread — the user's, filling a buffer. Backing it on allocation
+     * turns that into a fallback to a copy.
+     */
+    @FunctionalInterface
+    public interface Backing {
+
+        /** Backs the {@code length} bytes at {@code offset} of the pool's memory. */
+        void reserve(long offset, long length) throws IOException;
+
+        /** For memory that is backed already, or never sparse. */
+        Backing NONE = (offset, length) -> { };
+    }
+
+    /**
      * @param memory   exactly {@link PoolLayout#poolLength(int)} bytes, zeroed by its creator
      * @param poolSize the pool's size; see {@link PoolLayout}
      * @param name     what error messages call the pool
      * @param lease    the mapping's lease: each buffer over the pool holds it
+     * @param backing  how this side backs a slot with storage before it first hands it out
      */
-    public ShmPool(MemorySegment memory, int poolSize, String name, MappingLease lease) {
+    public ShmPool(MemorySegment memory, int poolSize, String name, MappingLease lease, Backing backing) {
         if (memory.byteSize() != PoolLayout.poolLength(poolSize)) {
             throw new IllegalArgumentException(name + ": pool memory is " + memory.byteSize() + " bytes, a pool of "
                     + poolSize + " needs " + PoolLayout.poolLength(poolSize));
         }
         this.name = name;
         this.poolSize = poolSize;
-        int statesLength = PoolLayout.statesLength(poolSize);
+        this.statesLength = PoolLayout.statesLength(poolSize);
         this.used = memory.asSlice(0, PoolLayout.STATES_OFFSET);
         this.states = memory.asSlice(PoolLayout.STATES_OFFSET, statesLength - PoolLayout.STATES_OFFSET);
         this.slots = memory.asSlice(statesLength, poolSize);
         this.slotsAddress = slots.address();
         this.lease = lease;
+        this.backing = backing;
+        this.backed = new AtomicIntegerArray(PoolLayout.slotCount(poolSize));
         int start = 0;
         for (int c = 0; c < PoolLayout.SLOT_SIZES.length; c++) {
             regionStart[c] = start;
@@ -61,23 +89,58 @@ public final class ShmPool {
 
     /**
      * A buffer of {@code initialCapacity} in a free slot of the smallest class that holds it (or of the class above,
-     * if that one is full), or {@code null} if there is none: the caller falls back to ordinary memory.
+     * if that one is full), or {@code null} if there is none, the connection has closed, or the slot could not be
+     * backed with storage: the caller falls back to ordinary memory.
      */
     ByteBuf allocate(ByteBufAllocator alloc, int initialCapacity, int maxCapacity) {
+        // The hold first: the connection may close on its loop while another thread allocates, and the state table
+        // must still be mapped when this thread touches it.
+        if (!lease.tryRetain()) {
+            return null;
+        }
         int sizeClass = classFor(initialCapacity);
         for (int c = sizeClass; c >= 0 && c >= sizeClass - 1; c--) {
             for (int slot = firstSlot[c]; slot < firstSlot[c + 1]; slot++) {
                 long state = (long) slot * Integer.BYTES;
                 // Acquire: a slot the receiver freed is read only after its release of the bytes.
                 if ((int) INT.getAcquire(states, state) == 0 && INT.compareAndSet(states, state, 0, 1)) {
+                    if (!back(slot)) {
+                        // Release: nothing of the slot was written.
+                        INT.setRelease(states, state, 0);
+                        lease.release();
+                        return null;
+                    }
                     addInt(used, (long) c * Integer.BYTES, 1);
-                    lease.retain();
                     return new ShmByteBuf(alloc, this, slot, view(slotStart(slot), initialCapacity), maxCapacity,
                             0);
                 }
             }
         }
+        lease.release();
         return null;
+    }
+
+    /** Whether {@code slot}, just taken, has storage behind it: backed before, or now. */
+    private boolean back(int slot) {
+        if (backed.get(slot) != 0) {
+            return true;
+        }
+        long failedAt = backingFailedAt;
+        if (failedAt != 0 && System.nanoTime() - failedAt < BACKING_RETRY_NANOS) {
+            return false;
+        }
+        try {
+            backing.reserve(statesLength + slotStart(slot), slotSize(slot));
+            backed.set(slot, 1);
+            return true;
+        } catch (IOException e) {
+            if (failedAt == 0) {
+                LOG.log(System.Logger.Level.WARNING, name + ": the pool cannot grow, its buffers fall back to"
+                        + " copies until space is freed: " + e.getMessage());
+            }
+            backingFailedAt = System.nanoTime() | 1;
+            return false;
+        }
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.nettyshm.ring.RingConsumer;
 import dev.nettyshm.ring.RingDescriptor;
 import dev.nettyshm.ring.RingProducer;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -55,26 +56,69 @@ final class Connection implements AutoCloseable {
             this.inPool = null;
         } else {
             long poolLength = ConnectionLayout.poolLength(poolSize);
-            ShmPool clientPool = new ShmPool(memory.asSlice(ConnectionLayout.clientPoolOffset(capacity), poolLength),
-                    poolSize, name + " (client pool)", lease);
-            ShmPool serverPool = new ShmPool(memory.asSlice(ConnectionLayout.serverPoolOffset(capacity, poolSize),
-                    poolLength), poolSize, name + " (server pool)", lease);
+            long clientPoolOffset = ConnectionLayout.clientPoolOffset(capacity);
+            long serverPoolOffset = ConnectionLayout.serverPoolOffset(capacity, poolSize);
+            ShmPool clientPool = new ShmPool(memory.asSlice(clientPoolOffset, poolLength), poolSize,
+                    name + " (client pool)", lease, backing(segment, clientPoolOffset));
+            ShmPool serverPool = new ShmPool(memory.asSlice(serverPoolOffset, poolLength), poolSize,
+                    name + " (server pool)", lease, backing(segment, serverPoolOffset));
             this.outPool = client ? clientPool : serverPool;
             this.inPool = client ? serverPool : clientPool;
         }
     }
 
-    /** The client's side: creates a segment under a generated name and writes its header. */
+    /** Each side backs the slots of the pool it sends from, as it first hands them out. */
+    private static ShmPool.Backing backing(SharedMemory segment, long poolOffset) {
+        return (offset, length) -> segment.reserve(poolOffset + offset, length);
+    }
+
+    /**
+     * The client's side: creates a segment under a generated name, backs everything but the pools' slots with
+     * storage, and writes its header.
+     *
+     * @throws ShmDirectoryFullException naming the directory and its free bytes if it has no room for the connection
+     */
     static Connection create(SharedMemoryDirectory directory, int capacity, int poolSize) throws IOException {
-        SharedMemory segment = directory.create(ConnectionLayout.segmentLength(capacity, poolSize),
-                MapOption.UNLINK_ON_CLOSE);
+        SharedMemory segment;
         try {
+            segment = directory.create(ConnectionLayout.segmentLength(capacity, poolSize), MapOption.UNLINK_ON_CLOSE);
+        } catch (FileSystemException full) {
+            throw directoryFull(directory, capacity, poolSize, full);
+        }
+        try {
+            reserveControl(segment, capacity, poolSize);
             ConnectionLayout.writeHeader(segment.segment(), capacity, poolSize, ProcessHandle.current().pid());
             return new Connection(segment, capacity, poolSize, true);
         } catch (IOException | RuntimeException e) {
             segment.close();
             throw e;
         }
+    }
+
+    /**
+     * Backs the header, the rings and the pools' state tables, which both sides touch from their event loops: a
+     * fault there, on a full directory, would be an {@code InternalError} in a loop. The slots are backed one by one
+     * as they are first allocated ({@link ShmPool.Backing}), so that an idle connection costs no pool memory.
+     */
+    private static void reserveControl(SharedMemory segment, int capacity, int poolSize) throws IOException {
+        try {
+            segment.reserve(0, ConnectionLayout.clientPoolOffset(capacity));
+            if (poolSize != 0) {
+                long states = PoolLayout.statesLength(poolSize);
+                segment.reserve(ConnectionLayout.clientPoolOffset(capacity), states);
+                segment.reserve(ConnectionLayout.serverPoolOffset(capacity, poolSize), states);
+            }
+        } catch (FileSystemException full) {
+            throw directoryFull(segment.directory(), capacity, poolSize, full);
+        }
+    }
+
+    private static ShmDirectoryFullException directoryFull(SharedMemoryDirectory directory, int capacity,
+            int poolSize, FileSystemException cause) {
+        return new ShmDirectoryFullException(directory.path() + " has no room for a connection of ring capacity "
+                + capacity + ": it needs " + ConnectionLayout.reservedLength(capacity, poolSize) + " bytes up front"
+                + (poolSize == 0 ? "" : " and its pool slots as they are used") + ", " + directory.usableSpace()
+                + " bytes are free", cause);
     }
 
     /**

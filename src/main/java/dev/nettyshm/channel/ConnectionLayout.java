@@ -61,6 +61,11 @@ final class ConnectionLayout {
         return clientPoolOffset(capacity) + 2 * poolLength(poolSize);
     }
 
+    /** Bytes a connection backs with storage when it is created: all but the pools' slots. */
+    static long reservedLength(int capacity, int poolSize) {
+        return clientPoolOffset(capacity) + (poolSize == 0 ? 0 : 2L * PoolLayout.statesLength(poolSize));
+    }
+
     static long poolLength(int poolSize) {
         return poolSize == 0 ? 0 : PoolLayout.poolLength(poolSize);
     }

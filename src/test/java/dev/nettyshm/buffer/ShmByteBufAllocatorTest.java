@@ -27,7 +27,7 @@ class ShmByteBufAllocatorTest {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment memory = arena.allocate(PoolLayout.poolLength(POOL_SIZE), 4096);
     private final MappingLease lease = new MappingLease(() -> { });
-    private final ShmPool pool = new ShmPool(memory, POOL_SIZE, "test pool", lease);
+    private final ShmPool pool = new ShmPool(memory, POOL_SIZE, "test pool", lease, ShmPool.Backing.NONE);
     private final ShmByteBufAllocator allocator = new ShmByteBufAllocator();
 
     ShmByteBufAllocatorTest() {
