@@ -81,6 +81,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private SelectionKey key;
     /** The {@link PeerWatch} of the socket, armed while the loop sleeps on futexes; {@code null} before. */
     private SelectionKey watchKey;
+    /** No {@link PeerWatch} could listen to the socket: the loop must sleep in its selector. */
+    private boolean unwatched;
     private Connection connection;
     private ByteBuffer handshake;
     private ChannelPromise connectPromise;
@@ -306,8 +308,23 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         } finally {
             if (connection != null) {
                 PendingSegments.remove(connection);
-                connection.close();
+                retire(connection);
             }
+        }
+    }
+
+    /**
+     * Gives the connection's memory up where nothing of this loop can still touch it. A close often happens inside a
+     * poll — a failed flush, a handler that closes in {@code channelRead} — and the rest of that poll, or the
+     * loop's sleep bookkeeping after it, still reaches the rings: unmapped at once, they threw
+     * {@code IllegalStateException: Already closed} out of the loop and ended it, with every channel on it.
+     */
+    private void retire(Connection closed) {
+        ShmIoHandler current = handler;
+        if (current != null) {
+            current.closeAfterRun(closed);
+        } else {
+            closed.close();
         }
     }
 
@@ -490,6 +507,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             }
             if (endOfStreamPending) {
                 writeEndOfStream();
+            }
+            // A failed flush closes the channel; what follows is for open channels.
+            if (state != State.ACTIVE) {
+                return work + 1;
             }
             if (!peerGone && connection.peerClosed()) {
                 peerGone = true;
@@ -715,19 +736,27 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     /**
      * Has the {@link PeerWatch} listen to the socket while the loop sleeps on futexes, which do not hear the peer's
-     * end; a watch that fired listens again once the loop has been back.
+     * end; a watch that fired listens again once the loop has been back, and a watch that failed is replaced.
      */
     private void armPeerWatch() {
         if (peerGone || state != State.ACTIVE) {
             return;
         }
         try {
-            if (watchKey == null) {
-                watchKey = PeerWatch.watch(socket, this::socketMayHaveEnded);
-            } else if (watchKey.isValid() && watchKey.interestOps() == 0) {
-                PeerWatch.rearm(watchKey);
+            if (watchKey != null && watchKey.isValid()) {
+                if (watchKey.interestOps() == 0) {
+                    PeerWatch.rearm(watchKey);
+                }
+                return;
             }
-        } catch (IOException | CancelledKeyException e) {
+        } catch (CancelledKeyException watchFailedMeanwhile) {
+            // Its selector closed: watch anew below.
+        }
+        try {
+            watchKey = PeerWatch.watch(socket, this::socketMayHaveEnded);
+            // No watch can run: the loop hears this socket in its own selector from its next sleep on.
+            unwatched = watchKey == null;
+        } catch (IOException socketClosed) {
             peerEnded();
         }
     }
@@ -949,7 +978,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         public boolean needsSelector() {
             // Only the handshake's reply comes by socket alone; once active, a futex sleep hears the rings, and the
             // peer watch the socket's end.
-            return state == State.CONNECTING;
+            return state == State.CONNECTING || unwatched;
         }
 
         @Override

@@ -54,6 +54,10 @@ interface ShmIoHandle extends IoHandle {
      */
     boolean closeIfCut(InternalError fault);
 
+    /** Closes the channel: its close reports its own failures through its pipeline and promise. */
+    @Override
+    void close();
+
     @Override
     default void handle(IoRegistration registration, io.netty.channel.IoEvent ioEvent) {
         // The handler calls poll() and the selection handlers directly; there are no IoEvents.

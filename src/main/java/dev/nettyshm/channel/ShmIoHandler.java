@@ -85,6 +85,10 @@ public final class ShmIoHandler implements IoHandler {
     private int yields;
     /** The last yield ran another thread: skip spinning, yield at once. */
     private boolean sharingCpu;
+    /** Inside {@link #run}: a connection closed now is unmapped as the run ends. */
+    private boolean running;
+    /** Connections closed during this run, unmapped as it ends: see {@link #closeAfterRun}. */
+    private final List<Connection> retired = new ArrayList<>();
 
     private ShmIoHandler(ThreadAwareExecutor executor, ShmIdlePolicy policy) {
         this.executor = Objects.requireNonNull(executor, "executor");
@@ -113,12 +117,66 @@ public final class ShmIoHandler implements IoHandler {
         return selector;
     }
 
+    /**
+     * One run of the loop. Nothing that a connection or its peer does may end the loop, and with it every channel
+     * on it: a fault from a cut segment closes the connections it cut; any other exception that escapes a handle is
+     * that handle's alone (see {@link #failed}); one that escapes the loop's own work is logged, and the loop goes
+     * on, as Netty's NIO loop does.
+     */
     @Override
     public int run(IoHandlerContext context) {
+        running = true;
         try {
             return step(context);
         } catch (InternalError fault) {
             return closeCutHandles(fault);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "unexpected exception in the shared-memory event loop; it goes on",
+                    e);
+            idleSince = BUSY;
+            return 1;
+        } finally {
+            running = false;
+            closeRetired();
+        }
+    }
+
+    /**
+     * Unmaps {@code connection} where no poll can reach it any more: at the end of this run if one is under way —
+     * the rest of the run may still touch the connection's rings — else now.
+     */
+    void closeAfterRun(Connection connection) {
+        if (running) {
+            retired.add(connection);
+        } else {
+            connection.close();
+        }
+    }
+
+    private void closeRetired() {
+        for (int i = 0; i < retired.size(); i++) {
+            try {
+                retired.get(i).close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing a shared-memory connection failed", e);
+            }
+        }
+        retired.clear();
+    }
+
+    /**
+     * The last defence of the loop: {@code handle} threw what it never should — a bug of ours, memory a hostile peer
+     * left in a state no check foresaw. The handle closes, the exception is logged with it, and the loop and its
+     * other channels go on.
+     */
+    private void failed(ShmIoHandle handle, String during, RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "unexpected exception from " + handle + " during " + during
+                + "; closing it, the loop goes on", e);
+        try {
+            handle.close();
+        } catch (RuntimeException closing) {
+            e.addSuppressed(closing);
+            LOG.log(System.Logger.Level.WARNING, "closing " + handle + " failed too", closing);
         }
     }
 
@@ -198,7 +256,13 @@ public final class ShmIoHandler implements IoHandler {
         int work = 0;
         // Index loop: a poll may close a channel, which deregisters it from this list later, never during the loop.
         for (int i = 0; i < handles.size(); i++) {
-            work += handles.get(i).poll();
+            ShmIoHandle handle = handles.get(i);
+            try {
+                work += handle.poll();
+            } catch (RuntimeException e) {
+                failed(handle, "poll", e);
+                work++;
+            }
         }
         return work;
     }
@@ -232,7 +296,7 @@ public final class ShmIoHandler implements IoHandler {
         int how = canSleepOnFutexes() ? RingDescriptor.WAKE_BY_FUTEX : RingDescriptor.WAKE_BY_DOORBELL;
         int prepared = 0;
         for (; prepared < handles.size(); prepared++) {
-            if (!handles.get(prepared).prepareToSleep(how)) {
+            if (!prepareToSleep(handles.get(prepared), how)) {
                 cancelSleep(prepared);
                 idleSince = BUSY;
                 yields = 0;
@@ -282,6 +346,15 @@ public final class ShmIoHandler implements IoHandler {
         return work + processSelected();
     }
 
+    private boolean prepareToSleep(ShmIoHandle handle, int how) {
+        try {
+            return handle.prepareToSleep(how);
+        } catch (RuntimeException e) {
+            failed(handle, "its preparation to sleep", e);
+            return false;
+        }
+    }
+
     /** Whether this sleep may be on futexes: allowed, and no handle waits for its socket. */
     private boolean canSleepOnFutexes() {
         // One word for tasks, at most two per channel.
@@ -300,7 +373,12 @@ public final class ShmIoHandler implements IoHandler {
         waits.clear();
         waits.addPrivate(sleeping, RingDescriptor.WAKE_BY_FUTEX);
         for (ShmIoHandle handle : handles) {
-            handle.addWaitWords(waits);
+            try {
+                handle.addWaitWords(waits);
+            } catch (RuntimeException e) {
+                // Its words are not waited on; it closes, and the sleep still ends by the deadline or a wake-up.
+                failed(handle, "its preparation to sleep", e);
+            }
         }
         waits.await(delayNanos);
     }
@@ -312,7 +390,12 @@ public final class ShmIoHandler implements IoHandler {
 
     private void cancelSleep(int count) {
         for (int i = 0; i < count && i < handles.size(); i++) {
-            handles.get(i).cancelSleep();
+            ShmIoHandle handle = handles.get(i);
+            try {
+                handle.cancelSleep();
+            } catch (RuntimeException e) {
+                failed(handle, "its wake-up", e);
+            }
         }
     }
 
@@ -339,11 +422,20 @@ public final class ShmIoHandler implements IoHandler {
         selected.clear();
         int handled = 0;
         for (SelectionKey key : keys) {
+            SelectionHandler handler = (SelectionHandler) key.attachment();
             try {
-                ((SelectionHandler) key.attachment()).selected(key.readyOps());
+                handler.selected(key.readyOps());
                 handled++;
             } catch (CancelledKeyException closedMeanwhile) {
                 // The channel closed while its key was selected.
+            } catch (RuntimeException e) {
+                if (handler instanceof ShmIoHandle handle) {
+                    failed(handle, "its socket's readiness", e);
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "unexpected exception from a socket of the shared-memory"
+                            + " event loop; the loop goes on", e);
+                }
+                handled++;
             }
         }
         return handled;
@@ -384,8 +476,8 @@ public final class ShmIoHandler implements IoHandler {
         for (ShmIoHandle handle : List.copyOf(handles)) {
             try {
                 handle.close();
-            } catch (Exception ignored) {
-                // Shutting down: the channel's own close reports its failure.
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing " + handle + " as its loop ends failed", e);
             }
         }
     }
