@@ -119,7 +119,7 @@ class HostilePeerFuzzTest {
     }
 
     /** Where another process of the same user finds this process's mapping of {@code memory}. */
-    private static String mapFile(MemorySegment memory) {
+    static String mapFile(MemorySegment memory) {
         long end = memory.address() + memory.byteSize();
         end = (end + 4095) & -4096;   // the kernel names whole pages
         return "/proc/" + ProcessHandle.current().pid() + "/map_files/" + Long.toHexString(memory.address()) + "-"

@@ -13,6 +13,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
  * The other process of the transport's two-process tests. Commands:
  * <ul>
  *   <li>{@code echo-server NAME}: echoes every byte on every connection;</li>
+ *   <li>{@code framed-echo-server NAME}: echoes every frame on every connection, framed as users frame theirs
+ *       ({@code LengthFieldBasedFrameDecoder} in, {@code LengthFieldPrepender} out);</li>
  *   <li>{@code stream-server NAME}: writes to every connection the sequence 0, 1, 2, … of longs, as fast as the
  *       connection takes them, and on exit prints {@code pending-max N}: the most bytes its outbound buffers ever
  *       held;</li>
@@ -74,6 +76,14 @@ public final class TransportPeer {
             }
             io.netty.channel.ChannelHandler handler = switch (args[0]) {
                 case "echo-server" -> new EchoServer.Echo();
+                case "framed-echo-server" -> new io.netty.channel.ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel child) {
+                        child.pipeline().addLast(
+                                new io.netty.handler.codec.LengthFieldBasedFrameDecoder(Integer.MAX_VALUE, 0, 4, 0, 4),
+                                new io.netty.handler.codec.LengthFieldPrepender(4), new EchoHandler());
+                    }
+                };
                 case "stream-server" -> new Stream();
                 case "soak-server" -> new io.netty.channel.ChannelInitializer<Channel>() {
                     @Override
