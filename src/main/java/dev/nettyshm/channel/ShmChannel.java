@@ -224,13 +224,21 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     private void shutdownInput0(ChannelPromise promise) {
         if (!isActive()) {
-            promise.setFailure(new ClosedChannelException());
+            promise.setFailure(notConnected());
             return;
         }
         inputShutdown = true;
         readRequested = false;
         promise.setSuccess();
         inputShutdownReadComplete();
+    }
+
+    /**
+     * Why a shutdown cannot be done now, in a socket's words: not connected yet, or closed. Netty's socket channels
+     * fail so, and its testsuite checks it: a caller tells a channel still to connect from a dead one by it.
+     */
+    private Exception notConnected() {
+        return isOpen() ? new NotYetConnectedException() : new ClosedChannelException();
     }
 
     @Override
@@ -329,6 +337,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     @Override
     protected void doShutdownOutput() throws Exception {
+        if (!isActive()) {
+            // As a socket that is not connected: before connect() there is no ring to end, and during the handshake
+            // the segment is not the server's yet.
+            throw notConnected();
+        }
         outputShutdown = true;
         endOfStreamPending = true;
         writeEndOfStream();
