@@ -859,7 +859,9 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
         @Override
         public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
-            if (!promise.setUncancellable() || !ensureOpen(promise)) {
+            // Not made uncancellable: a connect waits for the server's reply, and a user may give up waiting, as with
+            // Netty's NIO and epoll sockets. Cancelling closes the channel (below).
+            if (promise.isDone() || !ensureOpen(promise)) {
                 return;
             }
             if (state == State.CONNECTING) {
@@ -890,6 +892,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 localAddress = new ShmAddress(connection.name());
                 state = State.CONNECTING;
                 connectPromise = promise;
+                promise.addListener(f -> {
+                    if (f.isCancelled()) {
+                        close(voidPromise());
+                    }
+                });
                 key = socket.register(handler.selector(), SelectionKey.OP_READ, this);
                 int timeoutMillis = config.getConnectTimeoutMillis();
                 if (timeoutMillis > 0) {
