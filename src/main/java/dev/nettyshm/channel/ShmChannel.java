@@ -226,13 +226,21 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     private void shutdownInput0(ChannelPromise promise) {
         if (!isActive()) {
-            promise.setFailure(new ClosedChannelException());
+            promise.setFailure(notConnected());
             return;
         }
         inputShutdown = true;
         readRequested = false;
         promise.setSuccess();
         inputShutdownReadComplete();
+    }
+
+    /**
+     * Why a shutdown cannot be done now, in a socket's words: not connected yet, or closed. Netty's socket channels
+     * fail so, and its testsuite checks it: a caller tells a channel still to connect from a dead one by it.
+     */
+    private Exception notConnected() {
+        return isOpen() ? new NotYetConnectedException() : new ClosedChannelException();
     }
 
     @Override
@@ -346,6 +354,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     @Override
     protected void doShutdownOutput() throws Exception {
+        if (!isActive()) {
+            // As a socket that is not connected: before connect() there is no ring to end, and during the handshake
+            // the segment is not the server's yet.
+            throw notConnected();
+        }
         outputShutdown = true;
         endOfStreamPending = true;
         writeEndOfStream();
@@ -875,7 +888,9 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
         @Override
         public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
-            if (!promise.setUncancellable() || !ensureOpen(promise)) {
+            // Not made uncancellable: a connect waits for the server's reply, and a user may give up waiting, as with
+            // Netty's NIO and epoll sockets. Cancelling closes the channel (below).
+            if (promise.isDone() || !ensureOpen(promise)) {
                 return;
             }
             if (state == State.CONNECTING) {
@@ -906,6 +921,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 localAddress = new ShmAddress(connection.name());
                 state = State.CONNECTING;
                 connectPromise = promise;
+                promise.addListener(f -> {
+                    if (f.isCancelled()) {
+                        close(voidPromise());
+                    }
+                });
                 key = socket.register(handler.selector(), SelectionKey.OP_READ, this);
                 int timeoutMillis = config.getConnectTimeoutMillis();
                 if (timeoutMillis > 0) {

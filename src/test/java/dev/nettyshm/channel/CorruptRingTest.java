@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.nettyshm.ring.RingCorruptedException;
 import dev.nettyshm.ring.RingDescriptor;
+import dev.nettyshm.testing.KernelTask;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -13,6 +14,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,6 +22,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -129,9 +134,9 @@ class CorruptRingTest {
         Path mapping = mappingOf(victim.channel().localAddress().name());
         assumeTrue(mapping != null && Files.isWritable(mapping),
                 "truncating an unlinked segment goes through /proc/self/map_files, which needs root");
-        // Quiet long enough for both loops to fall asleep: waking, a loop first touches the segment as it withdraws
-        // its wake-up requests, outside any poll. That fault once ended a loop, and the bystander with it.
-        Thread.sleep(50);
+        // Both loops asleep: waking, a loop first touches the segment as it withdraws its wake-up requests, outside
+        // any poll. That fault once ended a loop, and the bystander with it.
+        awaitLoopsAsleep();
         try (FileChannel file = FileChannel.open(mapping, StandardOpenOption.WRITE)) {
             file.truncate(0);
         }
@@ -143,6 +148,17 @@ class CorruptRingTest {
         victim.channel().closeFuture().await(5, TimeUnit.SECONDS);
         assertThat(victim.channel().isOpen()).isFalse();
         assertStillEchoes(bystander);
+    }
+
+    /** Returns once the kernel has every loop of the group asleep, on its futexes or in its selector. */
+    private void awaitLoopsAsleep() throws Exception {
+        List<KernelTask> loops = new ArrayList<>();
+        for (EventExecutor loop : group) {
+            loops.add(loop.submit(KernelTask::current).get());
+        }
+        for (KernelTask loop : loops) {
+            loop.awaitAsleepIn(Duration.ofSeconds(10), KernelTask.FUTEX_WAITV, KernelTask.EPOLL_WAIT);
+        }
     }
 
     /** The {@code /proc/self/map_files} entry of the mapping of a (deleted) segment, or {@code null}. */

@@ -3,8 +3,10 @@ package dev.nettyshm.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nettyshm.mmap.SharedMemoryDirectory;
+import dev.nettyshm.ring.Futex;
 import dev.nettyshm.ring.RingDescriptor;
 import dev.nettyshm.testing.ChildJvm;
+import dev.nettyshm.testing.KernelTask;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -14,6 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Two JVMs whose loops fall asleep between messages, each way of sleeping: on futexes (where the kernel has them)
  * and in the selector, the portable fallback, forced on both sides. Each message finds the peer asleep and wakes
- * it; a peer killed while both sleep is seen within a second.
+ * it; a peer killed while both sleep — the kernel has both loops asleep, each the way it was asked to — is seen
+ * within a second.
  */
 class SleepingPeerTest {
 
@@ -37,9 +41,13 @@ class SleepingPeerTest {
     private static final int MESSAGES = 40;
     /** Sent back to back first, so that the JVMs have compiled the path. */
     private static final int WARMUP = 5_000;
+    /** How long an idle loop may take to fall asleep: it spins for 50 µs and yields 10 times first. */
+    private static final Duration FALLING_ASLEEP = Duration.ofSeconds(10);
 
     private final String name = "sleeping-peer-" + UUID.randomUUID();
     private EventLoopGroup group;
+    /** The thread of the child's loop that serves the connection. */
+    private KernelTask serverLoop;
 
     @AfterEach
     void shutdown() throws Exception {
@@ -50,6 +58,7 @@ class SleepingPeerTest {
         group = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory(ShmIdlePolicy.DEFAULT.withFutex(futex)));
         ChildJvm server = ChildJvm.start(List.of("-Ddev.nettyshm.futex=" + futex), TransportPeer.class,
                 "echo-server", name);
+        serverLoop = KernelTask.named(server.awaitLineStartingWith("serving on "));
         server.awaitLine("ready");
         return server;
     }
@@ -88,8 +97,9 @@ class SleepingPeerTest {
                     }
                 }).connect(new ShmAddress(name)).sync().channel();
         client.writeAndFlush(client.alloc().buffer(8).writeLong(1)).sync();
-        // Long enough for both loops to be asleep.
-        Thread.sleep(200);
+        String sleepsIn = futex && Futex.AVAILABLE ? KernelTask.FUTEX_WAITV : KernelTask.EPOLL_WAIT;
+        client.eventLoop().submit(KernelTask::current).get().awaitAsleepIn(FALLING_ASLEEP, sleepsIn);
+        serverLoop.awaitAsleepIn(FALLING_ASLEEP, sleepsIn);
         server.kill();
         long killedAt = System.nanoTime();
         long after = TimeUnit.NANOSECONDS.toMillis(inactive.get(10, TimeUnit.SECONDS) - killedAt);

@@ -1,6 +1,7 @@
 package dev.nettyshm.channel;
 
 import dev.nettyshm.examples.EchoServer;
+import dev.nettyshm.testing.KernelTask;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -34,7 +35,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
  *       (or {@code failed CAUSE}).</li>
  * </ul>
  * Each prints {@code ready} once bound or connected, and ends cleanly — closing its channel — when its standard
- * input closes.
+ * input closes. A server prints before it {@code serving on <pid>/task/<tid>}: the thread of the loop its connections
+ * are served on, for a test that must know when that loop sleeps.
  */
 public final class TransportPeer {
 
@@ -105,6 +107,7 @@ public final class TransportPeer {
             try {
                 Channel server = new ServerBootstrap().group(boss, group).channel(ShmServerChannel.class)
                         .childHandler(handler).bind(new ShmAddress(args[1])).sync().channel();
+                System.out.println("serving on " + group.submit(KernelTask::current).get().name());
                 System.out.println("ready");
                 System.out.flush();
                 while (System.in.read() >= 0) {

@@ -1,5 +1,6 @@
 package dev.nettyshm.ring;
 
+import dev.nettyshm.testing.KernelTask;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -9,9 +10,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The other process of {@link FutexTest}: {@code consume FILE} maps the ring in FILE, sleeps on its futex as a
- * consumer of an empty ring, prints {@code asleep}, and once woken prints what it read and whether the wake came
- * before its 60-second timeout.
+ * The other process of {@link FutexTest}: {@code consume FILE} maps the ring in FILE, prints
+ * {@code sleeping as <pid>/task/<tid>} — the thread that is about to sleep, for the test to watch it fall asleep —
+ * sleeps on its futex as a consumer of an empty ring, and once its sleep ends prints what it read and whether it was
+ * woken: within 10 seconds, where its timeout is 30.
  */
 public final class FutexPeer {
 
@@ -29,11 +31,11 @@ public final class FutexPeer {
             }
             FutexWaitSet waits = new FutexWaitSet();
             waits.add(consumer.consumerWaitingWord(), RingDescriptor.WAKE_BY_FUTEX);
-            System.out.println("asleep");
+            System.out.println("sleeping as " + KernelTask.current().name());
             System.out.flush();
             long start = System.nanoTime();
-            waits.await(TimeUnit.SECONDS.toNanos(60));
-            boolean woken = System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30);
+            waits.await(TimeUnit.SECONDS.toNanos(30));
+            boolean woken = System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10);
             MemorySegment dst = MemorySegment.ofArray(new byte[64]);
             int n = consumer.read(dst, 0, 64);
             System.out.println("read " + new String(dst.asSlice(0, Math.max(n, 0)).toArray(ValueLayout.JAVA_BYTE))

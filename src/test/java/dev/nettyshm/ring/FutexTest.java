@@ -3,6 +3,7 @@ package dev.nettyshm.ring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nettyshm.testing.ChildJvm;
+import dev.nettyshm.testing.KernelTask;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -10,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,12 +22,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Futexes on words of a shared mapping: woken through another mapping of the file, in this process and in
- * another; not slept on when the word changed first; ended by the timeout. The waits here have long timeouts, and
- * a test asserts only that the wait ended well before its timeout — never how fast.
+ * another; not slept on when the word changed first; ended by the timeout. A wake test first waits until the kernel
+ * has the sleeper asleep in {@code futex_waitv}, so that only the wake can end its sleep. The waits have long
+ * timeouts, and a test asserts only that the wait ended well before its timeout — never how fast.
  */
 class FutexTest {
 
     private static final long LONG_WAIT = TimeUnit.SECONDS.toNanos(30);
+    /** A woken sleep ends within this, far below {@link #LONG_WAIT}: a correctness bound, not a speed. */
+    private static final long WOKEN_WITHIN = TimeUnit.SECONDS.toNanos(10);
+    private static final Duration FALLING_ASLEEP = Duration.ofSeconds(10);
 
     private final Path file = Path.of("/dev/shm", "futex-test-" + UUID.randomUUID());
     private final Arena arena = Arena.ofShared();
@@ -64,10 +70,11 @@ class FutexTest {
     void shouldWakeASleeperThroughAnotherMappingOfTheSameFile() throws Exception {
         assertThat(first.address()).isNotEqualTo(second.address());
         first.set(ValueLayout.JAVA_INT, 0, 2);
-        CompletableFuture<Long> slept = sleepOn(waits -> waits.add(first.asSlice(0, 4), 2));
+        Sleeper sleeper = Sleeper.on(waits -> waits.add(first.asSlice(0, 4), 2));
+        sleeper.awaitAsleep();
         second.set(ValueLayout.JAVA_INT, 0, 0);
         Futex.wake(second.asSlice(0, 4));
-        assertThat(slept.get(60, TimeUnit.SECONDS)).as("woken, not timed out").isLessThan(LONG_WAIT / 2);
+        assertThat(sleeper.slept()).as("woken, not timed out").isLessThan(WOKEN_WITHIN);
     }
 
     @Test
@@ -95,14 +102,15 @@ class FutexTest {
         privateWord.set(ValueLayout.JAVA_INT, 0, 1);
         first.set(ValueLayout.JAVA_INT, 0, 2);
         first.set(ValueLayout.JAVA_INT, 8, 2);
-        CompletableFuture<Long> slept = sleepOn(waits -> {
+        Sleeper sleeper = Sleeper.on(waits -> {
             waits.addPrivate(privateWord, 1);
             waits.add(first.asSlice(0, 4), 2);
             waits.add(first.asSlice(8, 4), 2);
         });
+        sleeper.awaitAsleep();
         privateWord.set(ValueLayout.JAVA_INT, 0, 0);
         Futex.wakePrivate(privateWord);
-        assertThat(slept.get(60, TimeUnit.SECONDS)).as("woken by the private word").isLessThan(LONG_WAIT / 2);
+        assertThat(sleeper.slept()).as("woken by the private word").isLessThan(WOKEN_WITHIN);
     }
 
     @Test
@@ -111,26 +119,48 @@ class FutexTest {
         RingProducer producer = new RingProducer(first, capacity, "futex test ring");
         ChildJvm consumer = ChildJvm.start(FutexPeer.class, "consume", file.toString());
         try {
-            consumer.awaitLine("asleep");
+            KernelTask.named(consumer.awaitLineStartingWith("sleeping as ")).awaitAsleepIn(FALLING_ASLEEP,
+                    KernelTask.FUTEX_WAITV);
             byte[] hello = "hello".getBytes();
             assertThat(producer.offer(MemorySegment.ofArray(hello), 0, hello.length)).isEqualTo(hello.length);
             assertThat(producer.publish()).as("the consumer slept on its futex and is woken")
                     .isEqualTo(RingDescriptor.WAKE_BY_FUTEX);
-            assertThat(consumer.waitFor(30)).isZero();
+            assertThat(consumer.waitFor(60)).isZero();
             assertThat(consumer.output()).contains("read hello", "woken");
         } finally {
             consumer.process().destroyForcibly();
         }
     }
 
-    /** Sleeps, on another thread, on the words {@code fill} adds; completes with how long the sleep lasted. */
-    private static CompletableFuture<Long> sleepOn(Consumer<FutexWaitSet> fill) {
-        return CompletableFuture.supplyAsync(() -> {
-            FutexWaitSet waits = new FutexWaitSet();
-            fill.accept(waits);
-            long start = System.nanoTime();
-            waits.await(LONG_WAIT);
-            return System.nanoTime() - start;
-        });
+    /** A thread asleep on the words {@code fill} adds, with a timeout of {@link #LONG_WAIT}. */
+    private record Sleeper(CompletableFuture<KernelTask> task, CompletableFuture<Long> sleep) {
+
+        static Sleeper on(Consumer<FutexWaitSet> fill) {
+            Sleeper sleeper = new Sleeper(new CompletableFuture<>(), new CompletableFuture<>());
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    FutexWaitSet waits = new FutexWaitSet();
+                    fill.accept(waits);
+                    sleeper.task.complete(KernelTask.current());
+                    long start = System.nanoTime();
+                    waits.await(LONG_WAIT);
+                    sleeper.sleep.complete(System.nanoTime() - start);
+                } catch (Throwable e) {
+                    sleeper.task.completeExceptionally(e);
+                    sleeper.sleep.completeExceptionally(e);
+                }
+            });
+            return sleeper;
+        }
+
+        /** Returns once the kernel has the thread asleep on its words: only a wake or the timeout can end it now. */
+        void awaitAsleep() throws Exception {
+            task.get(10, TimeUnit.SECONDS).awaitAsleepIn(FALLING_ASLEEP, KernelTask.FUTEX_WAITV);
+        }
+
+        /** How long the sleep lasted. */
+        long slept() throws Exception {
+            return sleep.get(60, TimeUnit.SECONDS);
+        }
     }
 }

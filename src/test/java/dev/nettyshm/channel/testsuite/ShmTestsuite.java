@@ -25,6 +25,18 @@ import java.util.UUID;
  * so every connection crosses threads as it would cross processes. The two sides sleep each their own way: the
  * server's loops in their selectors (the portable fallback, forced), the client's on futexes — so every test wakes
  * a sleeping peer both ways.
+ *
+ * <p>Every test class of Netty's {@code io.netty.testsuite.transport.socket} has a subclass here, but these:
+ * <ul>
+ * <li>{@code Datagram*Test}: datagram channels; the transport has none.</li>
+ * <li>{@code SocketSpdyEchoTest}, {@code TrafficShapingHandlerTest}: their initializers are typed for the IP
+ *     sockets' {@code SocketChannel}, so a shared-memory child fails the cast; the codec and the shaper they test
+ *     do not depend on the transport, whose echo {@link ShmEchoTest} checks.</li>
+ * <li>{@code SocketSslLargeCertificateTest}: runs on NIO sockets of its own, with OpenSSL only; it takes no
+ *     transport.</li>
+ * <li>{@code ServerSocketSuspendTest}: disabled by Netty itself; its clients are {@code java.net.Socket}s.</li>
+ * <li>{@code SocketFileRegionTest}: comes with the transport's {@code FileRegion} support.</li>
+ * </ul>
  */
 final class ShmTestsuite {
 
