@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One direction's buffer pool of a connection, laid out as {@link PoolLayout} says: the sending side allocates
@@ -22,6 +23,9 @@ public final class ShmPool {
     private static final System.Logger LOG = System.getLogger(ShmPool.class.getName());
     /** After backing a slot failed, allocation tries new slots no sooner than this: the directory is full. */
     private static final long BACKING_RETRY_NANOS = 1_000_000_000L;
+    private static final long WARNING_INTERVAL_NANOS = 60_000_000_000L;
+    /** When a pool of this process last warned that it cannot grow. */
+    private static final AtomicLong LAST_WARNING = new AtomicLong(System.nanoTime() - WARNING_INTERVAL_NANOS);
 
     private final String name;
     private final int poolSize;
@@ -134,11 +138,13 @@ public final class ShmPool {
             backed.set(slot, 1);
             return true;
         } catch (IOException e) {
-            if (failedAt == 0) {
-                LOG.log(System.Logger.Level.WARNING, name + ": the pool cannot grow, its buffers fall back to"
-                        + " copies until space is freed: " + e.getMessage());
-            }
-            backingFailedAt = System.nanoTime() | 1;
+            long now = System.nanoTime();
+            long warned = LAST_WARNING.get();
+            // A full directory fails every pool of the process at once: one warning a minute says it.
+            boolean warn = now - warned >= WARNING_INTERVAL_NANOS && LAST_WARNING.compareAndSet(warned, now);
+            LOG.log(warn ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, name + ": the pool cannot"
+                    + " grow, its buffers fall back to copies until space is freed: " + e.getMessage());
+            backingFailedAt = now | 1;
             return false;
         }
     }

@@ -6,16 +6,14 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.nettyshm.testing.SmallTmpfs;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,37 +27,25 @@ class DiskFullTest {
 
     private static final int FILE_SYSTEM_BYTES = 1 << 20;
     private static final int CHUNK = 64 * 1024;
+    private static SmallTmpfs fileSystem;
     private static Path mount;
 
     @BeforeAll
     static void mountSmallFileSystem() throws Exception {
-        mount = Files.createTempDirectory("full-fs");
-        Process process = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + FILE_SYSTEM_BYTES, "tmpfs",
-                mount.toString()).redirectErrorStream(true).start();
-        boolean mounted = process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0;
-        if (!mounted) {
-            String why = new String(process.getInputStream().readAllBytes()).strip();
-            Files.delete(mount);
-            mount = null;
-            Assumptions.abort("this machine does not let the test mount a small tmpfs: " + why);
-        }
+        fileSystem = SmallTmpfs.mountOrAbort(FILE_SYSTEM_BYTES);
+        mount = fileSystem.path();
     }
 
     @AfterAll
     static void unmount() throws Exception {
-        if (mount != null) {
-            new ProcessBuilder("umount", mount.toString()).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
-            Files.delete(mount);
+        if (fileSystem != null) {
+            fileSystem.close();
         }
     }
 
     @AfterEach
     void emptyFileSystem() throws IOException {
-        try (var files = Files.list(mount)) {
-            for (Path file : files.toList()) {
-                Files.delete(file);
-            }
-        }
+        fileSystem.empty();
     }
 
     @Test
