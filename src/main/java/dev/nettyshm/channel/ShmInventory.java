@@ -57,8 +57,17 @@ public final class ShmInventory {
             long ringBytes) {
     }
 
+    /** What is done with a file that could not be examined or removed: rethrow, or note it and go on. */
+    @FunctionalInterface
+    interface FileError {
+        void handle(Path file, IOException error) throws IOException;
+    }
+
     private static final String PREFIX = "nettyshm-";
     private static final String CONNECTION_PREFIX = "nettyshm-id-";
+    private static final FileError RETHROW = (file, error) -> {
+        throw error;
+    };
 
     private ShmInventory() {
     }
@@ -86,43 +95,72 @@ public final class ShmInventory {
         }
     }
 
-    /** Everything of the transport in {@code directory}, servers first. */
+    /**
+     * Everything of the transport in {@code directory}, servers first.
+     *
+     * @throws IOException if the directory cannot be listed, or one of its files of the transport cannot be read
+     */
     public static List<Entry> list(SharedMemoryDirectory directory) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        List<Path> files;
-        try (Stream<Path> all = Files.list(directory.path())) {
-            files = all.filter(p -> p.getFileName().toString().startsWith(PREFIX)).sorted().toList();
-        }
-        for (Path file : files) {
-            String fileName = file.getFileName().toString();
-            if (fileName.endsWith(".lock")) {
-                entries.add(server(file));
-            }
-        }
-        for (Path file : files) {
-            if (file.getFileName().toString().startsWith(CONNECTION_PREFIX)) {
-                Entry entry = connection(file);
-                if (entry != null) {
-                    entries.add(entry);
-                }
-            }
-        }
-        return entries;
+        return list(directory, RETHROW);
     }
 
     /**
      * Removes every entry of {@link #list} that no live process owns.
      *
      * @return what was removed
+     * @throws IOException as {@link #list} does, or if a stale entry cannot be removed
      */
     public static List<Entry> removeStale(SharedMemoryDirectory directory) throws IOException {
+        return removeStale(directory, RETHROW);
+    }
+
+    /** As {@link #removeStale(SharedMemoryDirectory)}, handing each file that fails to {@code onError}. */
+    static List<Entry> removeStale(SharedMemoryDirectory directory, FileError onError) throws IOException {
         List<Entry> removed = new ArrayList<>();
-        for (Entry entry : list(directory)) {
-            if (!entry.live() && remove(entry)) {
-                removed.add(entry);
+        for (Entry entry : list(directory, onError)) {
+            try {
+                if (!entry.live() && remove(entry)) {
+                    removed.add(entry);
+                }
+            } catch (IOException e) {
+                onError.handle(entry.files().getFirst(), e);
             }
         }
         return removed;
+    }
+
+    /** As {@link #list(SharedMemoryDirectory)}, handing each file that fails to {@code onError}. */
+    static List<Entry> list(SharedMemoryDirectory directory, FileError onError) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> all = Files.list(directory.path())) {
+            files = all.filter(p -> p.getFileName().toString().startsWith(PREFIX)).sorted().toList();
+        }
+        for (Path file : files) {
+            if (file.getFileName().toString().endsWith(".lock")) {
+                try {
+                    Entry entry = server(file);
+                    if (entry != null) {
+                        entries.add(entry);
+                    }
+                } catch (IOException e) {
+                    onError.handle(file, e);
+                }
+            }
+        }
+        for (Path file : files) {
+            if (file.getFileName().toString().startsWith(CONNECTION_PREFIX)) {
+                try {
+                    Entry entry = connection(file);
+                    if (entry != null) {
+                        entries.add(entry);
+                    }
+                } catch (IOException e) {
+                    onError.handle(file, e);
+                }
+            }
+        }
+        return entries;
     }
 
     private static boolean remove(Entry entry) throws IOException {
@@ -149,6 +187,7 @@ public final class ShmInventory {
         }
     }
 
+    /** The entry of a server's name; {@code null} if its lock file was removed since the listing. */
     private static Entry server(Path lockPath) throws IOException {
         String stem = lockPath.getFileName().toString();
         stem = stem.substring(0, stem.length() - ".lock".length());
@@ -168,6 +207,8 @@ public final class ShmInventory {
             if (lock != null) {
                 lock.release();
             }
+        } catch (NoSuchFileException goneMeanwhile) {
+            return null;
         }
         List<Path> files = Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS) ? List.of(lockPath, socketPath)
                 : List.of(lockPath);
