@@ -27,7 +27,8 @@ import java.util.HexFormat;
  * The files that make a name connectable: {@code nettyshm-<name>.sock}, the listening Unix domain socket, and
  * {@code nettyshm-<name>.lock}, whose {@code fcntl} lock a live server holds. The kernel drops the lock when its
  * process dies, however it dies: that is how a bind tells a live server from a crashed one, and why two racing binds
- * cannot both win. See {@code docs/decisions/004-transport-control-plane.md}.
+ * cannot both win. See {@code docs/decisions/004-transport-control-plane.md}. The first bind or connect of a JVM in a
+ * directory removes first what killed processes left there ({@link StaleFiles}).
  */
 final class Endpoint {
 
@@ -65,6 +66,7 @@ final class Endpoint {
      * @throws ConnectException naming the address if nobody listens there
      */
     static SocketChannel connect(SharedMemoryDirectory directory, ShmAddress address) throws IOException {
+        StaleFiles.removeOnce(directory);
         Path path = socketPath(directory, address);
         SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
@@ -110,6 +112,7 @@ final class Endpoint {
          * @throws BindException naming the address if a live server holds it
          */
         static Bound bind(SharedMemoryDirectory directory, ShmAddress address, int backlog) throws IOException {
+            StaleFiles.removeOnce(directory);
             String stem = stem(directory, address);
             Path lockPath = directory.path().resolve(stem + ".lock");
             Path socketPath = directory.path().resolve(stem + ".sock");

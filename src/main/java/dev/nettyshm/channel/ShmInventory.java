@@ -22,7 +22,9 @@ import java.util.stream.Stream;
  * What the transport has left in a shared-memory directory, and the removal of what no live process owns:
  * server names ({@code nettyshm-<name>.sock} and {@code .lock}) and connection segments ({@code nettyshm-id-…}).
  * A connection's segment is unlinked as soon as both sides map it, so one is found here only if its client died
- * during the handshake; a server's files stay after its process was killed, until the next bind of its name.
+ * during the handshake; a server's files stay after its process was killed. Every process of the transport removes
+ * the stale ones on its first bind or connect in a directory ({@code docs/decisions/007-stale-files.md}), so what
+ * this finds stale was left since the last process started there.
  *
  * <p>Liveness: a server is live while its lock is held — the kernel drops the lock of a dead process — so that
  * test cannot be fooled by a reused pid. A connection segment is live while a process with one of the pids in its

@@ -69,8 +69,8 @@ class ShmInventoryTest {
     @Test
     void shouldRemoveAConnectionSegmentOnlyWhenItsOwnersAreDead() throws Exception {
         long deadPid = ChildJvm.start(TransportPeer.class, "no-such-command", name).process().onExit().get().pid();
-        try (SharedMemory dead = fakeConnection(deadPid); SharedMemory live = fakeConnection(ProcessHandle.current()
-                .pid())) {
+        try (SharedMemory dead = fakeConnection(directory, deadPid);
+                SharedMemory live = fakeConnection(directory, ProcessHandle.current().pid())) {
             ShmInventory.Entry stale = find(dead.name());
             assertThat(stale.kind()).isEqualTo(ShmInventory.Kind.CONNECTION);
             assertThat(stale.live()).isFalse();
@@ -83,8 +83,11 @@ class ShmInventoryTest {
         }
     }
 
-    /** A segment as a client leaves it when it dies during the handshake, with 64 bytes in its first ring. */
-    private SharedMemory fakeConnection(long clientPid) throws Exception {
+    /**
+     * A segment as a client leaves it when it dies during the handshake, with 64 bytes in its first ring; removed
+     * when closed.
+     */
+    static SharedMemory fakeConnection(SharedMemoryDirectory directory, long clientPid) throws Exception {
         int capacity = ShmChannelConfig.DEFAULT_RING_CAPACITY;
         SharedMemory segment = directory.create(ConnectionLayout.segmentLength(capacity, 0),
                 dev.nettyshm.mmap.MapOption.UNLINK_ON_CLOSE);
