@@ -22,6 +22,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The files that make a name connectable: {@code nettyshm-<name>.sock}, the listening Unix domain socket, and
@@ -37,6 +39,12 @@ final class Endpoint {
     private static final int MAX_SOCKET_PATH = 100;
     /** The content of a lock file whose server closed it: a binder that locked it must open the path anew. */
     private static final byte RETIRED = 'X';
+    /**
+     * How long a bind looks again at a lock held while its file names no live process. Whoever holds it lets go
+     * within microseconds: a process removing a dead server's files ({@link StaleFiles}), or a racing bind that
+     * has not written its pid yet.
+     */
+    private static final long DEAD_OWNER_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private Endpoint() {
     }
@@ -54,6 +62,16 @@ final class Endpoint {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
+    }
+
+    /** The pid a server wrote into its lock file; 0 if there is none (not written yet, or retired). */
+    static long recordedPid(FileChannel lockChannel) throws IOException {
+        ByteBuffer content = ByteBuffer.allocate(32);
+        lockChannel.read(content, 0);
+        String text = new String(content.array(), 0, content.position(), StandardCharsets.US_ASCII).trim();
+        // Eighteen digits always fit a long.
+        return !text.isEmpty() && text.length() <= 18 && text.chars().allMatch(Character::isDigit)
+                ? Long.parseLong(text) : 0;
     }
 
     static Path socketPath(SharedMemoryDirectory directory, ShmAddress address) {
@@ -107,7 +125,8 @@ final class Endpoint {
         }
 
         /**
-         * Takes the name: locks it, removes what a crashed server left, and listens.
+         * Takes the name: locks it, removes what a crashed server left, and listens. A lock held while its file names
+         * no live process is looked at again for up to 200 ms before the bind gives up.
          *
          * @throws BindException naming the address if a live server holds it
          */
@@ -116,6 +135,7 @@ final class Endpoint {
             String stem = stem(directory, address);
             Path lockPath = directory.path().resolve(stem + ".lock");
             Path socketPath = directory.path().resolve(stem + ".sock");
+            long deadline = System.nanoTime() + DEAD_OWNER_WAIT_NANOS;
             for (;;) {
                 FileChannel channel = FileChannel.open(lockPath, java.util.Set.of(StandardOpenOption.CREATE,
                         StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
@@ -127,7 +147,12 @@ final class Endpoint {
                     lock = null;
                 }
                 if (lock == null) {
+                    boolean ownerLive = ShmInventory.alive(recordedPid(channel));
                     channel.close();
+                    if (!ownerLive && System.nanoTime() < deadline) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                        continue;
+                    }
                     throw new BindException(address + " is bound by a live server (" + lockPath + " is locked)");
                 }
                 ByteBuffer first = ByteBuffer.allocate(1);

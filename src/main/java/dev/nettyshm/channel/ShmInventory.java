@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -194,16 +193,11 @@ public final class ShmInventory {
         String stem = lockPath.getFileName().toString();
         stem = stem.substring(0, stem.length() - ".lock".length());
         Path socketPath = lockPath.resolveSibling(stem + ".sock");
-        long pid = 0;
+        long pid;
         boolean live;
         try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer content = ByteBuffer.allocate(32);
-            channel.read(content, 0);
-            String text = new String(content.array(), 0, content.position(), StandardCharsets.US_ASCII).trim();
-            if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
-                pid = Long.parseLong(text);
-            }
+            pid = Endpoint.recordedPid(channel);
             FileLock lock = tryLock(channel);
             live = lock == null;
             if (lock != null) {
@@ -269,7 +263,8 @@ public final class ShmInventory {
         return Math.max(0, positions.getLong(RingDescriptor.TAIL_OFFSET) - positions.getLong(RingDescriptor.HEAD_OFFSET));
     }
 
-    private static boolean alive(long pid) {
+    /** Whether {@code pid} names a live process; a reused pid says yes. */
+    static boolean alive(long pid) {
         return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 }

@@ -45,7 +45,6 @@ class StaleFilesTest {
     private final String tag = "stale-" + UUID.randomUUID().toString().substring(0, 8);
     private final Deque<ChildJvm> victims = new ArrayDeque<>();
     private final Set<Long> killed = new HashSet<>();
-    private List<String> jvmArgs;
     private ChildJvm partner;
 
     @AfterEach
@@ -61,11 +60,10 @@ class StaleFilesTest {
     @Test
     void shouldLeaveNothingOfKilledServersAndClientsOnceTheNextProcessHasStarted() throws Exception {
         SharedMemoryDirectory segments = SharedMemoryDirectory.of(directory);
-        jvmArgs = List.of("-D" + SharedMemoryDirectory.DIRECTORY_PROPERTY + "=" + directory);
         try (SharedMemory plain = segments.create(4096, MapOption.UNLINK_ON_CLOSE);
                 SharedMemory handshaking = ShmInventoryTest.fakeConnection(segments, ProcessHandle.current().pid())) {
             List<String> before = files(directory);
-            partner = ChildJvm.start(jvmArgs, LeftoverPeer.class, "partner", tag + "-busy", tag + "-stuck");
+            partner = ChildJvm.start(jvmArgs(), LeftoverPeer.class, "partner", tag + "-busy", tag + "-stuck");
             partner.awaitLine("ready");
             List<String> left = List.of();
             for (int round = 0; round < ROUNDS; round++) {
@@ -77,7 +75,7 @@ class StaleFilesTest {
             assertThat(files(directory)).as("after %d kills, before the next process", ROUNDS)
                     .containsAll(left.stream().filter(f -> !f.startsWith("nettyshm-id-")).toList());
 
-            ChildJvm next = ChildJvm.start(jvmArgs, TransportPeer.class, "echo-server", tag + "-next");
+            ChildJvm next = ChildJvm.start(jvmArgs(), TransportPeer.class, "echo-server", tag + "-next");
             next.awaitLine("ready");
             next.closeInput();
             assertThat(next.waitFor(30)).as("the next process's exit").isZero();
@@ -101,7 +99,7 @@ class StaleFilesTest {
     private List<String> killVictim(int round, List<String> before, List<String> left) throws Exception {
         // Victims start ahead and wait, warm, for their turn: only then do they use the directory.
         while (victims.size() <= AHEAD && round + victims.size() < ROUNDS) {
-            List<String> victimArgs = new ArrayList<>(jvmArgs);
+            List<String> victimArgs = new ArrayList<>(jvmArgs());
             // A victim lives a second: the client compiler and the serial collector start it sooner.
             victimArgs.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
             victims.add(ChildJvm.start(victimArgs, LeftoverPeer.class, "victim",
@@ -129,6 +127,30 @@ class StaleFilesTest {
         leftNow.removeAll(partnerFiles);
         assertThat(leftNow).as("round %d: the victim's two servers and its handshake's segment", round).hasSize(5);
         return leftNow;
+    }
+
+    @Test
+    void shouldBindTheNameOfAKilledServerWhileAnotherProcessRemovesItsFiles() throws Exception {
+        SharedMemoryDirectory segments = SharedMemoryDirectory.of(directory);
+        ShmAddress address = new ShmAddress(tag + "-taken-over");
+        ChildJvm server = ChildJvm.start(jvmArgs(), TransportPeer.class, "echo-server", address.name());
+        server.awaitLine("ready");
+        server.kill();
+        Path socketPath = Endpoint.socketPath(segments, address);
+        ChildJvm remover = ChildJvm.start(SlowRemover.class,
+                socketPath.resolveSibling(Endpoint.stem(segments, address) + ".lock").toString(), "100");
+        remover.awaitLine("locked");
+        // The lock is held, by a process that is not the server its file names: the bind waits for it.
+        try (Endpoint.Bound bound = Endpoint.Bound.bind(segments, address, 1)) {
+            assertThat(socketPath).as("the new server's socket").exists();
+        }
+        assertThat(remover.waitFor(30)).as("the remover's exit").isZero();
+        assertThat(files(directory)).as("what is left once the new server closed").isEmpty();
+    }
+
+    /** Child JVMs in this test's directory. */
+    private List<String> jvmArgs() {
+        return List.of("-D" + SharedMemoryDirectory.DIRECTORY_PROPERTY + "=" + directory);
     }
 
     /** The names of the transport's files in {@code directory}, sorted. */
