@@ -22,12 +22,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The files that make a name connectable: {@code nettyshm-<name>.sock}, the listening Unix domain socket, and
  * {@code nettyshm-<name>.lock}, whose {@code fcntl} lock a live server holds. The kernel drops the lock when its
  * process dies, however it dies: that is how a bind tells a live server from a crashed one, and why two racing binds
- * cannot both win. See {@code docs/decisions/004-transport-control-plane.md}.
+ * cannot both win. See {@code docs/decisions/004-transport-control-plane.md}. The first bind or connect of a JVM in a
+ * directory removes first what killed processes left there ({@link StaleFiles}).
  */
 final class Endpoint {
 
@@ -36,6 +39,12 @@ final class Endpoint {
     private static final int MAX_SOCKET_PATH = 100;
     /** The content of a lock file whose server closed it: a binder that locked it must open the path anew. */
     private static final byte RETIRED = 'X';
+    /**
+     * How long a bind looks again at a lock held while its file names no live process. Whoever holds it lets go
+     * within microseconds: a process removing a dead server's files ({@link StaleFiles}), or a racing bind that
+     * has not written its pid yet.
+     */
+    private static final long DEAD_OWNER_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private Endpoint() {
     }
@@ -55,6 +64,16 @@ final class Endpoint {
         }
     }
 
+    /** The pid a server wrote into its lock file; 0 if there is none (not written yet, or retired). */
+    static long recordedPid(FileChannel lockChannel) throws IOException {
+        ByteBuffer content = ByteBuffer.allocate(32);
+        lockChannel.read(content, 0);
+        String text = new String(content.array(), 0, content.position(), StandardCharsets.US_ASCII).trim();
+        // Eighteen digits always fit a long.
+        return !text.isEmpty() && text.length() <= 18 && text.chars().allMatch(Character::isDigit)
+                ? Long.parseLong(text) : 0;
+    }
+
     static Path socketPath(SharedMemoryDirectory directory, ShmAddress address) {
         return directory.path().resolve(stem(directory, address) + ".sock");
     }
@@ -65,6 +84,7 @@ final class Endpoint {
      * @throws ConnectException naming the address if nobody listens there
      */
     static SocketChannel connect(SharedMemoryDirectory directory, ShmAddress address) throws IOException {
+        StaleFiles.removeOnce(directory);
         Path path = socketPath(directory, address);
         SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
@@ -105,14 +125,17 @@ final class Endpoint {
         }
 
         /**
-         * Takes the name: locks it, removes what a crashed server left, and listens.
+         * Takes the name: locks it, removes what a crashed server left, and listens. A lock held while its file names
+         * no live process is looked at again for up to 200 ms before the bind gives up.
          *
          * @throws BindException naming the address if a live server holds it
          */
         static Bound bind(SharedMemoryDirectory directory, ShmAddress address, int backlog) throws IOException {
+            StaleFiles.removeOnce(directory);
             String stem = stem(directory, address);
             Path lockPath = directory.path().resolve(stem + ".lock");
             Path socketPath = directory.path().resolve(stem + ".sock");
+            long deadline = System.nanoTime() + DEAD_OWNER_WAIT_NANOS;
             for (;;) {
                 FileChannel channel = FileChannel.open(lockPath, java.util.Set.of(StandardOpenOption.CREATE,
                         StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
@@ -124,7 +147,12 @@ final class Endpoint {
                     lock = null;
                 }
                 if (lock == null) {
+                    boolean ownerLive = ShmInventory.alive(recordedPid(channel));
                     channel.close();
+                    if (!ownerLive && System.nanoTime() < deadline) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                        continue;
+                    }
                     throw new BindException(address + " is bound by a live server (" + lockPath + " is locked)");
                 }
                 ByteBuffer first = ByteBuffer.allocate(1);

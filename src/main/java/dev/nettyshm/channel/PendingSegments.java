@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Connection segments this process created as a client whose server has not mapped them yet. The server removes a
  * segment's name as soon as it maps it; until then the name is the client's to remove. A channel closed in the
  * handshake removes it itself, but a JVM ending meanwhile — SIGTERM, Ctrl-C on a process group, {@code System.exit}
- * — closes no channel: this hook removes the names then. Only SIGKILL leaves one, for {@link ShmInventory}.
+ * — closes no channel: this hook removes the names then. Only SIGKILL leaves one, for the next process that binds
+ * or connects in the directory to remove ({@link StaleFiles}).
  *
  * <p>Thread safety: any thread.
  */
@@ -56,7 +57,7 @@ final class PendingSegments {
                 try {
                     connection.unlink();
                 } catch (IOException | RuntimeException ignored) {
-                    // The JVM is ending; the inventory finds what could not be removed.
+                    // The JVM is ending; the next process removes what could not be removed.
                 }
             }
         }

@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -22,7 +21,9 @@ import java.util.stream.Stream;
  * What the transport has left in a shared-memory directory, and the removal of what no live process owns:
  * server names ({@code nettyshm-<name>.sock} and {@code .lock}) and connection segments ({@code nettyshm-id-…}).
  * A connection's segment is unlinked as soon as both sides map it, so one is found here only if its client died
- * during the handshake; a server's files stay after its process was killed, until the next bind of its name.
+ * during the handshake; a server's files stay after its process was killed. Every process of the transport removes
+ * the stale ones on its first bind or connect in a directory ({@code docs/decisions/007-stale-files.md}), so what
+ * this finds stale was left since the last process started there.
  *
  * <p>Liveness: a server is live while its lock is held — the kernel drops the lock of a dead process — so that
  * test cannot be fooled by a reused pid. A connection segment is live while a process with one of the pids in its
@@ -57,8 +58,17 @@ public final class ShmInventory {
             long ringBytes) {
     }
 
+    /** What is done with a file that could not be examined or removed: rethrow, or note it and go on. */
+    @FunctionalInterface
+    interface FileError {
+        void handle(Path file, IOException error) throws IOException;
+    }
+
     private static final String PREFIX = "nettyshm-";
     private static final String CONNECTION_PREFIX = "nettyshm-id-";
+    private static final FileError RETHROW = (file, error) -> {
+        throw error;
+    };
 
     private ShmInventory() {
     }
@@ -86,43 +96,72 @@ public final class ShmInventory {
         }
     }
 
-    /** Everything of the transport in {@code directory}, servers first. */
+    /**
+     * Everything of the transport in {@code directory}, servers first.
+     *
+     * @throws IOException if the directory cannot be listed, or one of its files of the transport cannot be read
+     */
     public static List<Entry> list(SharedMemoryDirectory directory) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        List<Path> files;
-        try (Stream<Path> all = Files.list(directory.path())) {
-            files = all.filter(p -> p.getFileName().toString().startsWith(PREFIX)).sorted().toList();
-        }
-        for (Path file : files) {
-            String fileName = file.getFileName().toString();
-            if (fileName.endsWith(".lock")) {
-                entries.add(server(file));
-            }
-        }
-        for (Path file : files) {
-            if (file.getFileName().toString().startsWith(CONNECTION_PREFIX)) {
-                Entry entry = connection(file);
-                if (entry != null) {
-                    entries.add(entry);
-                }
-            }
-        }
-        return entries;
+        return list(directory, RETHROW);
     }
 
     /**
      * Removes every entry of {@link #list} that no live process owns.
      *
      * @return what was removed
+     * @throws IOException as {@link #list} does, or if a stale entry cannot be removed
      */
     public static List<Entry> removeStale(SharedMemoryDirectory directory) throws IOException {
+        return removeStale(directory, RETHROW);
+    }
+
+    /** As {@link #removeStale(SharedMemoryDirectory)}, handing each file that fails to {@code onError}. */
+    static List<Entry> removeStale(SharedMemoryDirectory directory, FileError onError) throws IOException {
         List<Entry> removed = new ArrayList<>();
-        for (Entry entry : list(directory)) {
-            if (!entry.live() && remove(entry)) {
-                removed.add(entry);
+        for (Entry entry : list(directory, onError)) {
+            try {
+                if (!entry.live() && remove(entry)) {
+                    removed.add(entry);
+                }
+            } catch (IOException e) {
+                onError.handle(entry.files().getFirst(), e);
             }
         }
         return removed;
+    }
+
+    /** As {@link #list(SharedMemoryDirectory)}, handing each file that fails to {@code onError}. */
+    static List<Entry> list(SharedMemoryDirectory directory, FileError onError) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> all = Files.list(directory.path())) {
+            files = all.filter(p -> p.getFileName().toString().startsWith(PREFIX)).sorted().toList();
+        }
+        for (Path file : files) {
+            if (file.getFileName().toString().endsWith(".lock")) {
+                try {
+                    Entry entry = server(file);
+                    if (entry != null) {
+                        entries.add(entry);
+                    }
+                } catch (IOException e) {
+                    onError.handle(file, e);
+                }
+            }
+        }
+        for (Path file : files) {
+            if (file.getFileName().toString().startsWith(CONNECTION_PREFIX)) {
+                try {
+                    Entry entry = connection(file);
+                    if (entry != null) {
+                        entries.add(entry);
+                    }
+                } catch (IOException e) {
+                    onError.handle(file, e);
+                }
+            }
+        }
+        return entries;
     }
 
     private static boolean remove(Entry entry) throws IOException {
@@ -149,25 +188,23 @@ public final class ShmInventory {
         }
     }
 
+    /** The entry of a server's name; {@code null} if its lock file was removed since the listing. */
     private static Entry server(Path lockPath) throws IOException {
         String stem = lockPath.getFileName().toString();
         stem = stem.substring(0, stem.length() - ".lock".length());
         Path socketPath = lockPath.resolveSibling(stem + ".sock");
-        long pid = 0;
+        long pid;
         boolean live;
         try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer content = ByteBuffer.allocate(32);
-            channel.read(content, 0);
-            String text = new String(content.array(), 0, content.position(), StandardCharsets.US_ASCII).trim();
-            if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
-                pid = Long.parseLong(text);
-            }
+            pid = Endpoint.recordedPid(channel);
             FileLock lock = tryLock(channel);
             live = lock == null;
             if (lock != null) {
                 lock.release();
             }
+        } catch (NoSuchFileException goneMeanwhile) {
+            return null;
         }
         List<Path> files = Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS) ? List.of(lockPath, socketPath)
                 : List.of(lockPath);
@@ -226,7 +263,8 @@ public final class ShmInventory {
         return Math.max(0, positions.getLong(RingDescriptor.TAIL_OFFSET) - positions.getLong(RingDescriptor.HEAD_OFFSET));
     }
 
-    private static boolean alive(long pid) {
+    /** Whether {@code pid} names a live process; a reused pid says yes. */
+    static boolean alive(long pid) {
         return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 }

@@ -13,14 +13,22 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The inventory of a live server, of what a killed one left, and of connection segments. What dead processes
+ * leave is made in a directory of this test's own: in {@code /dev/shm} another process's first bind or connect
+ * could remove it before the inventory sees it.
+ */
 class ShmInventoryTest {
 
-    private final SharedMemoryDirectory directory = SharedMemoryDirectory.system();
+    private final SharedMemoryDirectory system = SharedMemoryDirectory.system();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
     private final String name = "inventory-" + UUID.randomUUID();
 
@@ -29,7 +37,10 @@ class ShmInventoryTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
-    private ShmInventory.Entry find(String entryName) throws Exception {
+    @TempDir
+    Path privatePath;
+
+    private static ShmInventory.Entry find(SharedMemoryDirectory directory, String entryName) throws Exception {
         return ShmInventory.list(directory).stream().filter(e -> e.name().equals(entryName)).findFirst()
                 .orElse(null);
     }
@@ -39,43 +50,46 @@ class ShmInventoryTest {
         Channel server = new ServerBootstrap().group(group).channel(ShmServerChannel.class)
                 .childHandler(new ChannelInboundHandlerAdapter()).bind(new ShmAddress(name)).sync().channel();
         try {
-            ShmInventory.Entry entry = find(name);
+            ShmInventory.Entry entry = find(system, name);
             assertThat(entry.kind()).isEqualTo(ShmInventory.Kind.SERVER);
             assertThat(entry.live()).isTrue();
             assertThat(entry.pids()).containsExactly(ProcessHandle.current().pid());
             assertThat(entry.files()).hasSize(2);
-            assertThat(ShmInventory.removeStale(directory)).noneMatch(e -> e.name().equals(name));
+            assertThat(ShmInventory.removeStale(system)).noneMatch(e -> e.name().equals(name));
             assertThat(entry.files()).allMatch(Files::exists);
         } finally {
             server.close().sync();
         }
-        assertThat(find(name)).as("a closed server leaves nothing").isNull();
+        assertThat(find(system, name)).as("a closed server leaves nothing").isNull();
     }
 
     @Test
     void shouldFindAndRemoveWhatAKilledServerLeft() throws Exception {
-        ChildJvm server = ChildJvm.start(TransportPeer.class, "echo-server", name);
+        SharedMemoryDirectory directory = SharedMemoryDirectory.of(privatePath);
+        ChildJvm server = ChildJvm.start(List.of("-D" + SharedMemoryDirectory.DIRECTORY_PROPERTY + "=" + privatePath),
+                TransportPeer.class, "echo-server", name);
         server.awaitLine("ready");
         long pid = server.process().pid();
         server.kill();
-        ShmInventory.Entry entry = find(name);
+        ShmInventory.Entry entry = find(directory, name);
         assertThat(entry.live()).isFalse();
         assertThat(entry.pids()).containsExactly(pid);
         assertThat(ShmInventory.removeStale(directory)).anyMatch(e -> e.name().equals(name));
         assertThat(entry.files()).noneMatch(Files::exists);
-        assertThat(find(name)).isNull();
+        assertThat(find(directory, name)).isNull();
     }
 
     @Test
     void shouldRemoveAConnectionSegmentOnlyWhenItsOwnersAreDead() throws Exception {
+        SharedMemoryDirectory directory = SharedMemoryDirectory.of(privatePath);
         long deadPid = ChildJvm.start(TransportPeer.class, "no-such-command", name).process().onExit().get().pid();
-        try (SharedMemory dead = fakeConnection(deadPid); SharedMemory live = fakeConnection(ProcessHandle.current()
-                .pid())) {
-            ShmInventory.Entry stale = find(dead.name());
+        try (SharedMemory dead = fakeConnection(directory, deadPid);
+                SharedMemory live = fakeConnection(directory, ProcessHandle.current().pid())) {
+            ShmInventory.Entry stale = find(directory, dead.name());
             assertThat(stale.kind()).isEqualTo(ShmInventory.Kind.CONNECTION);
             assertThat(stale.live()).isFalse();
             assertThat(stale.ringBytes()).isEqualTo(64);
-            assertThat(find(live.name()).live()).isTrue();
+            assertThat(find(directory, live.name()).live()).isTrue();
             assertThat(ShmInventory.removeStale(directory)).anyMatch(e -> e.name().equals(dead.name()))
                     .noneMatch(e -> e.name().equals(live.name()));
             assertThat(directory.exists(dead.name())).isFalse();
@@ -83,8 +97,11 @@ class ShmInventoryTest {
         }
     }
 
-    /** A segment as a client leaves it when it dies during the handshake, with 64 bytes in its first ring. */
-    private SharedMemory fakeConnection(long clientPid) throws Exception {
+    /**
+     * A segment as a client leaves it when it dies during the handshake, with 64 bytes in its first ring; removed
+     * when closed.
+     */
+    static SharedMemory fakeConnection(SharedMemoryDirectory directory, long clientPid) throws Exception {
         int capacity = ShmChannelConfig.DEFAULT_RING_CAPACITY;
         SharedMemory segment = directory.create(ConnectionLayout.segmentLength(capacity, 0),
                 dev.nettyshm.mmap.MapOption.UNLINK_ON_CLOSE);
