@@ -109,6 +109,7 @@ class PeerDeathTest {
         assertThat(refused).as("connects that failed because the server died first").isLessThan(KILLS * 3 / 4);
         assertThat(TimeUnit.NANOSECONDS.toMillis(slowest)).as("inactive within a second of each kill")
                 .isLessThan(1_000);
-        assertThat(connectionSegments()).as("connection segments are never left behind").isEqualTo(segmentsBefore);
+        // A subset: the first connect of each new JVM removes what dead processes left there before.
+        assertThat(connectionSegments()).as("connection segments are never left behind").isSubsetOf(segmentsBefore);
     }
 }

@@ -2,6 +2,7 @@ package dev.nettyshm.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nettyshm.mmap.SharedMemoryDirectory;
 import dev.nettyshm.ring.Futex;
 import dev.nettyshm.testing.ChildJvm;
 import dev.nettyshm.testing.KernelTask;
@@ -31,6 +32,8 @@ class PeerWatchFailureTest {
     @AfterEach
     void shutdown() throws Exception {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        // What the killed server left: the socket and lock of its name.
+        ShmInventory.removeStale(SharedMemoryDirectory.system());
     }
 
     @Test

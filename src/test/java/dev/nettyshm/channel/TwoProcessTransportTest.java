@@ -209,6 +209,8 @@ class TwoProcessTransportTest {
             assertThat(first.closeFuture().await(5, TimeUnit.SECONDS)).as("inactive after the kill").isTrue();
             ShmByteBufAllocator pool = (ShmByteBufAllocator) first.config().getAllocator();
             assertThat(pool.pooled()).as("the buffers crossed as descriptors").isGreaterThanOrEqualTo(32);
+            // The loop unmaps a closed connection as the run that closed it ends: a task runs after that run.
+            first.eventLoop().submit(() -> null).get(5, TimeUnit.SECONDS);
             assertThat(mappedSegments()).as("closing unmapped the segment, pool and all")
                     .noneMatch(line -> line.contains(segment));
 
@@ -264,8 +266,9 @@ class TwoProcessTransportTest {
                 .as("the survivor goes inactive within a second of the kill").isLessThan(1_000);
         assertThat(client.isActive()).isFalse();
         assertThat(reader.wrong()).as("every long received is the next of the sequence").isZero();
+        // A subset: the first connect of each new JVM removes what dead processes left there before.
         assertThat(shmFiles("nettyshm-id-")).as("connection segments are unlinked once both sides map them")
-                .isEqualTo(segmentsBefore);
+                .isSubsetOf(segmentsBefore);
 
         // The crashed server left its socket and lock; the next bind takes the name over.
         ChildJvm restarted = startServer("echo-server");

@@ -88,7 +88,8 @@ class GrpcTransportTest {
             shmGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             tcpGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
-        assertThat(shmFiles()).as("left in /dev/shm").isEqualTo(shmBefore);
+        // A subset: the first connect of each child JVM removes what dead processes left there before.
+        assertThat(shmFiles()).as("left in /dev/shm").isSubsetOf(shmBefore);
     }
 
     @AfterEach
