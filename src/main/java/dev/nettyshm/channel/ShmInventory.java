@@ -130,6 +130,27 @@ public final class ShmInventory {
         return removed;
     }
 
+    /** Reads one file into an entry, or {@code null} if it is gone or not of the transport. */
+    private interface EntryReader {
+        Entry read(Path file) throws IOException;
+    }
+
+    private static void readEach(List<Path> files, java.util.function.Predicate<String> named, EntryReader reader,
+            List<Entry> entries, FileError onError) throws IOException {
+        for (Path file : files) {
+            if (named.test(file.getFileName().toString())) {
+                try {
+                    Entry entry = reader.read(file);
+                    if (entry != null) {
+                        entries.add(entry);
+                    }
+                } catch (IOException e) {
+                    onError.handle(file, e);
+                }
+            }
+        }
+    }
+
     /** As {@link #list(SharedMemoryDirectory)}, handing each file that fails to {@code onError}. */
     static List<Entry> list(SharedMemoryDirectory directory, FileError onError) throws IOException {
         List<Entry> entries = new ArrayList<>();
@@ -137,30 +158,9 @@ public final class ShmInventory {
         try (Stream<Path> all = Files.list(directory.path())) {
             files = all.filter(p -> p.getFileName().toString().startsWith(PREFIX)).sorted().toList();
         }
-        for (Path file : files) {
-            if (file.getFileName().toString().endsWith(".lock")) {
-                try {
-                    Entry entry = server(file);
-                    if (entry != null) {
-                        entries.add(entry);
-                    }
-                } catch (IOException e) {
-                    onError.handle(file, e);
-                }
-            }
-        }
-        for (Path file : files) {
-            if (file.getFileName().toString().startsWith(CONNECTION_PREFIX)) {
-                try {
-                    Entry entry = connection(file);
-                    if (entry != null) {
-                        entries.add(entry);
-                    }
-                } catch (IOException e) {
-                    onError.handle(file, e);
-                }
-            }
-        }
+        // Servers first, then connections: the order the listing has always had.
+        readEach(files, name -> name.endsWith(".lock"), ShmInventory::server, entries, onError);
+        readEach(files, name -> name.startsWith(CONNECTION_PREFIX), ShmInventory::connection, entries, onError);
         return entries;
     }
 
