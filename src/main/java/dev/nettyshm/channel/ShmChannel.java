@@ -500,6 +500,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         try {
             if (waitingForSpace) {
                 ((ShmUnsafe) unsafe()).flushNow();
+                if (state != State.ACTIVE) {
+                    // The write failed and closed the channel: its mapping is gone, touching it would end the loop.
+                    return work + 1;
+                }
                 work += waitingForSpace ? 0 : 1;
             }
             if (endOfStreamPending) {
