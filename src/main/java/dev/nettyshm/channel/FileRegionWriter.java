@@ -77,20 +77,20 @@ final class FileRegionWriter {
         }
         FileChannel file = DefaultFileRegionAccess.file(region);
         ChunkSink.Source source = (position, dst) -> read(file, position, dst);
-        long end = region.position() + count;
+        // The file as it is now, asked once a call rather than once a chunk: a system call costs more than a small
+        // chunk's copy. A file that shrinks gives what it still has, then the failure, as over TCP.
+        long size = file.size();
+        long end = Math.min(region.position() + count, size);
         for (int chunks = config.getWriteSpinCount(); done < count; chunks--) {
             if (chunks == 0) {
                 return false;
             }
             long position = region.position() + done;
-            // Asked for each chunk: a file that shrinks gives what it still has, then the failure, as over TCP.
-            long size = file.size();
-            if (position >= size) {
+            if (position >= end) {
                 throw new IOException("the file of " + region + " is " + size + " bytes, shorter than the region"
                         + " of " + count + " bytes from " + region.position());
             }
-            int sent = sink.send(connection, source, position, (int) Math.min(Math.min(end, size) - position,
-                    Integer.MAX_VALUE));
+            int sent = sink.send(connection, source, position, (int) Math.min(end - position, Integer.MAX_VALUE));
             if (sent == 0) {
                 return false;
             }
