@@ -97,30 +97,13 @@ public final class ShmPool {
      * backed with storage: the caller falls back to ordinary memory.
      */
     ByteBuf allocate(ByteBufAllocator alloc, int initialCapacity, int maxCapacity) {
-        // The hold first: the connection may close on its loop while another thread allocates, and the state table
-        // must still be mapped when this thread touches it.
-        if (!lease.tryRetain()) {
-            return null;
-        }
         int sizeClass = classFor(initialCapacity);
         for (int c = sizeClass; c >= 0 && c >= sizeClass - 1; c--) {
-            for (int slot = firstSlot[c]; slot < firstSlot[c + 1]; slot++) {
-                long state = (long) slot * Integer.BYTES;
-                // Acquire: a slot the receiver freed is read only after its release of the bytes.
-                if ((int) INT.getAcquire(states, state) == 0 && INT.compareAndSet(states, state, 0, 1)) {
-                    if (!back(slot)) {
-                        // Release: nothing of the slot was written.
-                        INT.setRelease(states, state, 0);
-                        lease.release();
-                        return null;
-                    }
-                    addInt(used, (long) c * Integer.BYTES, 1);
-                    return new ShmByteBuf(alloc, this, slot, view(slotStart(slot), initialCapacity), maxCapacity,
-                            0);
-                }
+            int slot = take(c);
+            if (slot >= 0) {
+                return new ShmByteBuf(alloc, this, slot, view(slotStart(slot), initialCapacity), maxCapacity, 0);
             }
         }
-        lease.release();
         return null;
     }
 
@@ -147,6 +130,54 @@ public final class ShmPool {
             backingFailedAt = now | 1;
             return false;
         }
+    }
+
+    /**
+     * A buffer in a free slot of the largest class that has one, from the class that holds {@code max} bytes (at most
+     * {@value PoolLayout#MAX_SLOT_SIZE}) down to the one that holds {@code min}: as much as the pool takes in one slot
+     * now, for a sender that fills the slot itself and sends its descriptor. Its capacity is its slot's size or
+     * {@code max}, the smaller, and cannot grow; its allocator is {@code alloc}, and it is not tracked for leaks.
+     *
+     * @return the buffer, or {@code null} if no slot of those classes is free
+     */
+    public ByteBuf allocateUpTo(ByteBufAllocator alloc, int max, int min) {
+        for (int c = classFor(Math.min(max, PoolLayout.MAX_SLOT_SIZE)); c <= classFor(min); c++) {
+            int slot = take(c);
+            if (slot >= 0) {
+                int capacity = Math.min(PoolLayout.SLOT_SIZES[c], max);
+                return new ShmByteBuf(alloc, this, slot, view(slotStart(slot), capacity), capacity, 0);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Takes a free slot of class {@code c} that has storage behind it, counting it as used, and a hold on the mapping
+     * for its buffer.
+     *
+     * @return the slot, or -1 if the class has none free, the connection has closed, or the slot could not be backed
+     */
+    private int take(int c) {
+        // The hold first: the connection may close on its loop while another thread allocates, and the state table
+        // must still be mapped when this thread touches it.
+        if (!lease.tryRetain()) {
+            return -1;
+        }
+        for (int slot = firstSlot[c]; slot < firstSlot[c + 1]; slot++) {
+            long state = (long) slot * Integer.BYTES;
+            // Acquire: a slot the receiver freed is read only after its release of the bytes.
+            if ((int) INT.getAcquire(states, state) == 0 && INT.compareAndSet(states, state, 0, 1)) {
+                if (!back(slot)) {
+                    // Release: nothing of the slot was written.
+                    INT.setRelease(states, state, 0);
+                    break;
+                }
+                addInt(used, (long) c * Integer.BYTES, 1);
+                return slot;
+            }
+        }
+        lease.release();
+        return -1;
     }
 
     /**

@@ -18,6 +18,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FileRegion;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.RecvByteBufAllocator;
@@ -48,9 +49,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Bytes cross in two rings of one shared segment, one per direction; a Unix domain socket beside them carries
  * the handshake, the doorbell that wakes a sleeping peer, and the end of the connection — the kernel closes it when
- * the peer's process dies, however it dies. Semantics are a stream socket's: byte stream, partial writes when the
- * ring is full (the rest waits in the outbound buffer, which drives writability), half-closure with
- * {@link io.netty.channel.ChannelOption#ALLOW_HALF_CLOSURE}.
+ * the peer's process dies, however it dies. Semantics are a stream socket's: byte stream of {@link ByteBuf}s and
+ * {@link FileRegion}s, partial writes when the ring is full (the rest waits in the outbound buffer, which drives
+ * writability), half-closure with {@link io.netty.channel.ChannelOption#ALLOW_HALF_CLOSURE}.
  *
  * <p>Thread safety: as every Netty channel, its methods may be called from any thread; I/O runs on its event loop.
  */
@@ -89,9 +90,15 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private Future<?> connectTimeout;
     /** Counted on the event loop, read from any thread: see {@link #metrics()}. */
     private final Counters counters = new Counters();
+    /** Writes the {@link FileRegion}s among the outbound messages. */
+    private final FileRegionWriter fileRegions = new FileRegionWriter(config, counters, this::sendDescriptor,
+            () -> wakePeer(connection.out.publish()));
     /** A read was asked for ({@code read()} or auto-read) and no bytes have been delivered since. */
     private boolean readRequested;
-    /** A write found the ring full; the rest waits in the outbound buffer. */
+    /**
+     * A write found the ring full, or a file region spent its chunks of one flush; the rest waits in the outbound
+     * buffer, and each poll flushes again.
+     */
     private boolean waitingForSpace;
     /** Descriptors went out since the pool's crowding was last looked at. */
     private boolean sentDescriptors;
@@ -345,10 +352,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     @Override
     protected Object filterOutboundMessage(Object msg) {
-        if (msg instanceof ByteBuf) {
+        if (msg instanceof ByteBuf || msg instanceof FileRegion) {
             return msg;
         }
-        throw new UnsupportedOperationException("a shared-memory channel writes ByteBufs, not "
+        throw new UnsupportedOperationException("a shared-memory channel writes ByteBufs and FileRegions, not "
                 + msg.getClass().getName());
     }
 
@@ -381,6 +388,13 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             Object msg = in.current();
             if (msg == null) {
                 break;
+            }
+            if (msg instanceof FileRegion region) {
+                if (!fileRegions.write(region, in, connection)) {
+                    full = true;
+                    break;
+                }
+                continue;
             }
             ByteBuf buf = (ByteBuf) msg;
             int readable = buf.readableBytes();

@@ -4,11 +4,13 @@ package dev.nettyshm.channel;
  * A snapshot of a {@link ShmChannel}'s counters, from {@link ShmChannel#metrics()}; all counts since the channel
  * was created.
  *
- * @param bytesWritten        bytes this side put into the connection, by copy or by descriptor
- * @param messagesWritten     buffers written whole
+ * @param bytesWritten        bytes this side put into the connection, by copy or by descriptor, those of file
+ *                            regions included
+ * @param messagesWritten     buffers and file regions written whole
  * @param bytesRead           bytes delivered to the pipeline
  * @param reads               {@code channelRead} events fired
- * @param descriptorsSent     buffers that crossed as descriptors of this side's pool, not as copies
+ * @param descriptorsSent     buffers, and chunks of file regions, that crossed as descriptors of this side's pool,
+ *                            not through the ring
  * @param descriptorsReceived shared buffers of the peer's pool received
  * @param poolFallbacks       buffers of at least the pool threshold the channel's allocator could not serve from the
  *                            pool (too large, pool dry, not connected), served by its fallback instead

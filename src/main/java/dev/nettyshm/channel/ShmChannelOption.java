@@ -22,8 +22,9 @@ public final class ShmChannelOption<T> extends ChannelOption<T> {
 
     /**
      * Bytes of each buffer pool of a connection, one pool per direction, from which the channel's
-     * {@link dev.nettyshm.buffer.ShmByteBufAllocator} serves buffers that cross without a copy: 0 (no pools, every
-     * byte is copied through the rings) or a power of two from {@value PoolLayout#MIN_POOL_SIZE} to
+     * {@link dev.nettyshm.buffer.ShmByteBufAllocator} serves buffers that cross without a copy, and into which the
+     * files of {@link io.netty.channel.FileRegion}s are read: 0 (no pools, every byte is copied through the rings) or
+     * a power of two from {@value PoolLayout#MIN_POOL_SIZE} to
      * {@value PoolLayout#MAX_POOL_SIZE}; the client's value is the connection's. Default
      * {@value ShmChannelConfig#DEFAULT_POOL_SIZE}: eight 1 MiB buffers in flight, or 32 of 64 KiB, or 2,048 of
      * 256 bytes (see {@link PoolLayout} for the classes). Pool memory is shared memory, taken page by page as slots
@@ -32,8 +33,9 @@ public final class ShmChannelOption<T> extends ChannelOption<T> {
     public static final ChannelOption<Integer> POOL_SIZE = valueOf(ShmChannelOption.class, "POOL_SIZE");
 
     /**
-     * The smallest buffer the channel's {@link dev.nettyshm.buffer.ShmByteBufAllocator} serves from the pool;
-     * smaller ones are copied through the ring, which costs less for them. Default
+     * The smallest buffer the channel's {@link dev.nettyshm.buffer.ShmByteBufAllocator} serves from the pool, and the
+     * smallest chunk of a file region sent through it; smaller ones are copied through the ring, which costs less for
+     * them. Default
      * {@value dev.nettyshm.buffer.ShmByteBufAllocator#DEFAULT_THRESHOLD}.
      */
     public static final ChannelOption<Integer> POOL_THRESHOLD = valueOf(ShmChannelOption.class, "POOL_THRESHOLD");

@@ -12,6 +12,7 @@ import static dev.nettyshm.ring.RingDescriptor.RECORD_LENGTH_OFFSET;
 import static dev.nettyshm.ring.RingDescriptor.RECORD_TYPE_OFFSET;
 import static dev.nettyshm.ring.RingDescriptor.TAIL_OFFSET;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -50,6 +51,40 @@ public final class RingProducer extends Ring {
      * @throws IllegalStateException  after {@link #offerEndOfStream()}
      */
     public int offer(MemorySegment src, long offset, int length) throws RingCorruptedException {
+        int payload = reserve(length);
+        if (payload > 0) {
+            MemorySegment.copy(src, offset, data, (tail & mask) + RECORD_HEADER_LENGTH, payload);
+            commit(payload);
+        }
+        return payload;
+    }
+
+    /**
+     * Writes up to {@code length} bytes as one record, as many as fit, and lets {@code writer} put them into the
+     * record in place: for sources that are not memory, such as a file the kernel reads straight into the ring, and
+     * whose reads may fail. A writer that throws leaves the record unwritten.
+     *
+     * @return the number written; 0 when the ring is full
+     * @throws IOException           what {@code writer} threw, or {@link RingCorruptedException} if the consumer's
+     *                               position in shared memory is impossible
+     * @throws IllegalStateException after {@link #offerEndOfStream()}
+     */
+    public int offer(int length, PayloadWriter writer) throws IOException {
+        int payload = reserve(length);
+        if (payload > 0) {
+            writer.write(data.asSlice((tail & mask) + RECORD_HEADER_LENGTH, payload));
+            commit(payload);
+        }
+        return payload;
+    }
+
+    /**
+     * Makes room for a record of up to {@code length} bytes at the tail, padding to the end of the data first when too
+     * little is left there.
+     *
+     * @return the payload the record takes; 0 when the ring is full
+     */
+    private int reserve(int length) throws RingCorruptedException {
         if (ended) {
             throw new IllegalStateException(name + ": end of stream already written");
         }
@@ -66,7 +101,6 @@ public final class RingProducer extends Ring {
             }
             putHeader(index, toEnd - RECORD_HEADER_LENGTH, PADDING);
             tail += toEnd;
-            index = 0;
             toEnd = capacity;
         }
         long free = free(smallest);
@@ -76,11 +110,13 @@ public final class RingProducer extends Ring {
         // Positions and lengths are multiples of the alignment, so the record is too.
         int largest = RingDescriptor.recordLength(Math.min(length, capacity - RECORD_HEADER_LENGTH));
         int record = (int) Math.min(Math.min(toEnd, free), largest);
-        int payload = Math.min(length, record - RECORD_HEADER_LENGTH);
-        MemorySegment.copy(src, offset, data, index + RECORD_HEADER_LENGTH, payload);
-        putHeader(index, payload, DATA);
+        return Math.min(length, record - RECORD_HEADER_LENGTH);
+    }
+
+    /** Writes the header of the record {@link #reserve} made room for, whose payload is in place. */
+    private void commit(int payload) {
+        putHeader((int) (tail & mask), payload, DATA);
         tail += RingDescriptor.recordLength(payload);
-        return payload;
     }
 
     /**
@@ -100,23 +136,34 @@ public final class RingProducer extends Ring {
             throw new IllegalArgumentException(name + ": message length " + length + " is outside [1, "
                     + RingDescriptor.MAX_MESSAGE_LENGTH + "]");
         }
+        if (!fitsMessage(length)) {
+            return false;
+        }
         int record = RingDescriptor.recordLength(length);
         int index = (int) (tail & mask);
         int toEnd = capacity - index;
         if (toEnd < record) {
-            if (free(toEnd + record) < 0) {
-                return false;
-            }
             putHeader(index, toEnd - RECORD_HEADER_LENGTH, PADDING);
             tail += toEnd;
             index = 0;
-        } else if (free(record) < 0) {
-            return false;
         }
         MemorySegment.copy(src, offset, data, index + RECORD_HEADER_LENGTH, length);
         putHeader(index, length, MESSAGE);
         tail += record;
         return true;
+    }
+
+    /**
+     * Whether a {@link #offerMessage message} of {@code length} bytes fits now: if so, it fits until this side writes
+     * something else, since the consumer only frees space.
+     *
+     * @throws RingCorruptedException if the consumer's position in shared memory is impossible
+     */
+    public boolean fitsMessage(int length) throws RingCorruptedException {
+        int record = RingDescriptor.recordLength(length);
+        int toEnd = capacity - (int) (tail & mask);
+        // A message is never split: one that does not fit before the end pads it and starts at index 0.
+        return free(toEnd < record ? toEnd + record : record) >= 0;
     }
 
     /**

@@ -92,6 +92,28 @@ class ShmByteBufAllocatorTest {
     }
 
     @Test
+    void shouldServeTheLargestFreeSlotUpToALimitForASenderThatFillsIt() {
+        ByteBuf whole = pool.allocateUpTo(allocator, 3 << 20, 4096);
+        assertThat(whole.capacity()).as("the one 1 MiB slot").isEqualTo(1 << 20);
+        ByteBuf next = pool.allocateUpTo(allocator, 1 << 20, 4096);
+        assertThat(next.capacity()).as("the 1 MiB class is empty: a 256 KiB slot").isEqualTo(256 << 10);
+        ByteBuf clipped = pool.allocateUpTo(allocator, 100_000, 4096);
+        assertThat(clipped.capacity()).as("no more than asked, in the 256 KiB class").isEqualTo(100_000);
+        assertThat(offsetOf(clipped.writeZero(100_000))).isBetween((long) POOL_SIZE / 2, (long) POOL_SIZE * 3 / 4);
+        List<ByteBuf> held = new ArrayList<>(List.of(whole, next, clipped));
+        for (ByteBuf buf; (buf = pool.allocateUpTo(allocator, 1 << 20, 64 << 10)) != null; ) {
+            held.add(buf);
+        }
+        assertThat(held).as("1 MiB, two of 256 KiB, four of 64 KiB").hasSize(7);
+        assertThat(pool.allocateUpTo(allocator, 1 << 20, 64 << 10)).isNull();
+        ByteBuf small = pool.allocateUpTo(allocator, 1 << 20, 16 << 10);
+        assertThat(small.capacity()).isEqualTo(16 << 10);
+        held.add(small);
+        held.forEach(ByteBuf::release);
+        assertThat(pool.freeSlots()).isEqualTo(PoolLayout.slotCount(POOL_SIZE));
+    }
+
+    @Test
     void shouldGiveTheSlotBackOnlyWhenEverySliceAndDuplicateIsReleased() {
         int free = pool.freeSlots();
         ByteBuf buf = allocator.directBuffer(1000).writeZero(1000);

@@ -29,6 +29,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
  *       answers;</li>
  *   <li>{@code soak-server NAME COUNT SEED}: writes to every connection COUNT {@link SoakMessages} of the lengths
  *       SEED gives, as fast as the connection takes them;</li>
+ *   <li>{@code checksum-server NAME}: reads every connection to its end, then prints {@code received BYTES CRC}: how
+ *       many bytes it received and their CRC32C;</li>
  *   <li>{@code echo-clients NAME CONNECTIONS SECONDS SIZE}: opens CONNECTIONS connections on one event loop,
  *       prints {@code connected} and waits for a line on its input; then each connection sends numbered messages
  *       of SIZE bytes and checks every echoed byte for SECONDS, and it prints {@code result MESSAGES MISMATCHES}
@@ -91,6 +93,17 @@ public final class TransportPeer {
                     @Override
                     protected void initChannel(Channel child) {
                         child.pipeline().addLast(new Soak(Long.parseLong(args[2]), Long.parseLong(args[3])));
+                    }
+                };
+                case "checksum-server" -> new io.netty.channel.ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel child) {
+                        ChecksumHandler checksum = new ChecksumHandler();
+                        checksum.result.thenAccept(received -> {
+                            System.out.println("received " + received.bytes() + " " + received.crc());
+                            System.out.flush();
+                        });
+                        child.pipeline().addLast(checksum);
                     }
                 };
                 case "hoard-server" -> new io.netty.channel.ChannelInitializer<Channel>() {

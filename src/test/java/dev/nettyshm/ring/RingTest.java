@@ -3,6 +3,7 @@ package dev.nettyshm.ring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -188,11 +189,50 @@ class RingTest {
     void shouldRefuseAMessageWhenTheRingHasNoRoomForAllOfIt() throws Exception {
         int fill = CAPACITY - 2 * RingDescriptor.RECORD_HEADER_LENGTH;
         assertThat(producer.offer(bytes(fill, 0), 0, fill)).isEqualTo(fill);
+        assertThat(producer.fitsMessage(16)).isFalse();
         assertThat(producer.offerMessage(bytes(16, 0), 0, 16)).isFalse();
         producer.publish();
         readAll(CAPACITY);
+        assertThat(producer.fitsMessage(16)).isTrue();
         assertThat(producer.offerMessage(bytes(16, 0), 0, 16)).isTrue();
         assertThatThrownBy(() -> producer.offerMessage(bytes(300, 0), 0, 300))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("message length 300");
+    }
+
+    @Test
+    void shouldCountAWrapsPaddingInWhetherAMessageFits() throws Exception {
+        producer.offer(bytes(32, 0), 0, 32);
+        int second = CAPACITY - 40 - 16 - RingDescriptor.RECORD_HEADER_LENGTH;
+        producer.offer(bytes(second, 0), 0, second);
+        producer.publish();
+        readAll(32);
+        assertThat(producer.fitsMessage(40)).as("16 bytes before the end and 40 after the wrap: too few").isFalse();
+        readAll(CAPACITY);
+        assertThat(producer.fitsMessage(40)).isTrue();
+        assertThat(producer.offerMessage(bytes(40, 7), 0, 40)).isTrue();
+    }
+
+    @Test
+    void shouldLetAWriterFillARecordInPlace() throws Exception {
+        producer.offer(bytes(3, 1), 0, 3);
+        assertThat(producer.offer(10_000, payload -> MemorySegment.copy(bytes(10_000, 9), 0, payload, 0,
+                payload.byteSize()))).as("as much as fits")
+                .isEqualTo(CAPACITY - 3 * RingDescriptor.RECORD_HEADER_LENGTH);
+        producer.publish();
+        byte[] read = readAll(CAPACITY);
+        assertThat(read).hasSize(CAPACITY - 2 * RingDescriptor.RECORD_HEADER_LENGTH - 5);
+        assertThat(read[3]).isEqualTo((byte) 9);
+        assertThat(read[read.length - 1]).isEqualTo((byte) (9 + read.length - 4));
+    }
+
+    @Test
+    void shouldWriteNothingWhenTheWriterThrows() throws Exception {
+        producer.offer(bytes(3, 1), 0, 3);
+        assertThatThrownBy(() -> producer.offer(100, payload -> {
+            throw new IOException("source cut short");
+        })).hasMessage("source cut short");
+        producer.offer(bytes(2, 20), 0, 2);
+        producer.publish();
+        assertThat(readAll(CAPACITY)).containsExactly(1, 2, 3, 20, 21);
     }
 }

@@ -31,6 +31,11 @@ public final class Units {
         return whole(bytesPerSecond / 1e6);
     }
 
+    /** Bytes per second as gigabytes (10⁹ bytes) per second, with two decimals. */
+    public static String gigabytes(double bytesPerSecond) {
+        return String.format(Locale.ROOT, "%.2f", bytesPerSecond / 1e9);
+    }
+
     /** {@code value} as a multiple of {@code reference}, to two significant digits: {@code 0.050×}, {@code 17×}. */
     public static String ratio(double value, double reference) {
         double ratio = value / reference;

@@ -64,20 +64,9 @@ public final class BenchClient {
                             args.length > 7 ? RoundTripWork.valueOf(args[7].toUpperCase()) : RoundTripWork.ECHO)
                     : new Throughput(size, Integer.parseInt(args[5]), Integer.parseInt(args[6]),
                             args.length > 7 && args[7].equals("alloc"));
-            Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.channel).handler(handler)
+            Bootstrap bootstrap = clientBootstrap(transport, group).handler(handler)
                     // Room for several of the largest messages, so writability does not flip on every one.
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 2 << 20));
-            if (transport == Transport.NIO_TCP || transport == Transport.EPOLL_TCP) {
-                bootstrap.option(ChannelOption.TCP_NODELAY, true);
-            }
-            Integer ringCapacity = Integer.getInteger("bench.ringCapacity");
-            if (transport == Transport.SHM && ringCapacity != null) {
-                bootstrap.option(ShmChannelOption.RING_CAPACITY, ringCapacity);
-            }
-            Integer poolSize = Integer.getInteger("bench.poolSize");
-            if (transport == Transport.SHM && poolSize != null) {
-                bootstrap.option(ShmChannelOption.POOL_SIZE, poolSize);
-            }
             Channel channel = bootstrap.connect(address).sync().channel();
             String result = handler.result.get(600, TimeUnit.SECONDS);
             channel.close().sync();
@@ -91,6 +80,27 @@ public final class BenchClient {
                 serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             }
         }
+    }
+
+    /**
+     * A client of {@code transport} on {@code group}, set as every measurement's client is: {@code TCP_NODELAY} over
+     * TCP; for shared memory, the ring capacity and pool size of {@code bench.ringCapacity} and {@code bench.poolSize}
+     * if set — the client's values are the connection's.
+     */
+    static Bootstrap clientBootstrap(Transport transport, EventLoopGroup group) {
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.channel);
+        if (transport == Transport.NIO_TCP || transport == Transport.EPOLL_TCP) {
+            bootstrap.option(ChannelOption.TCP_NODELAY, true);
+        }
+        Integer ringCapacity = Integer.getInteger("bench.ringCapacity");
+        if (transport == Transport.SHM && ringCapacity != null) {
+            bootstrap.option(ShmChannelOption.RING_CAPACITY, ringCapacity);
+        }
+        Integer poolSize = Integer.getInteger("bench.poolSize");
+        if (transport == Transport.SHM && poolSize != null) {
+            bootstrap.option(ShmChannelOption.POOL_SIZE, poolSize);
+        }
+        return bootstrap;
     }
 
     /** A client handler that completes its result line, or fails it with the channel's first exception. */

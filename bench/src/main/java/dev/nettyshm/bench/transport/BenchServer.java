@@ -3,6 +3,7 @@ package dev.nettyshm.bench.transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -13,6 +14,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.netty.util.internal.logging.JdkLoggerFactory;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The server side of a measurement, in its own JVM: {@code BenchServer TRANSPORT CPU}, its event loops — one
@@ -59,12 +61,21 @@ public final class BenchServer {
     /** Binds a server that accepts on {@code boss} and serves on {@code group}; the two may be one. */
     static Channel bind(Transport transport, EventLoopGroup boss, EventLoopGroup group, String token)
             throws InterruptedException {
+        return bind(transport, boss, group, token, Serve::new);
+    }
+
+    /**
+     * Binds a server of {@code transport} that accepts on {@code boss} and serves each connection on {@code group}
+     * with a handler of its own from {@code handlers}, {@code TCP_NODELAY} over TCP.
+     */
+    static Channel bind(Transport transport, EventLoopGroup boss, EventLoopGroup group, String token,
+            Supplier<ChannelHandler> handlers) throws InterruptedException {
         ServerBootstrap bootstrap = new ServerBootstrap().group(boss, group).channel(transport.serverChannel)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {
                         // Each connection has its own state: a server serves run after run.
-                        channel.pipeline().addLast(new Serve());
+                        channel.pipeline().addLast(handlers.get());
                     }
                 });
         if (transport == Transport.NIO_TCP || transport == Transport.EPOLL_TCP) {
