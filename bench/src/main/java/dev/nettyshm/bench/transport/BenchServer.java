@@ -35,17 +35,25 @@ public final class BenchServer {
     }
 
     public static void main(String[] args) throws Exception {
+        serve(Transport.valueOf(args[0]), args[1], "bench-" + UUID.randomUUID(), Serve::new);
+    }
+
+    /**
+     * Binds a server of {@code transport} pinned to {@code cpu}, prints {@code ready ADDRESS}, and serves each
+     * connection with a handler from {@code handlers} until the parent closes this process's input.
+     */
+    static void serve(Transport transport, String cpu, String token, Supplier<ChannelHandler> handlers)
+            throws Exception {
         // Logback, which Netty's testsuite brings onto the class path, would take half a second of the JVM's start.
         InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
-        Transport transport = Transport.valueOf(args[0]);
         // Connections are accepted on a loop of their own and served on another, as servers are commonly set up: a
         // shared-memory loop that listens sleeps in its selector, one that only serves may sleep on futexes.
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory);
         try {
-            Pinning.pin(boss, args[1]);
-            Pinning.pin(group, args[1]);
-            Channel server = bind(transport, boss, group, "bench-" + UUID.randomUUID());
+            Pinning.pin(boss, cpu);
+            Pinning.pin(group, cpu);
+            Channel server = bind(transport, boss, group, token, handlers);
             System.out.println("ready " + Transport.describe(server.localAddress()));
             System.out.flush();
             while (System.in.read() >= 0) {
