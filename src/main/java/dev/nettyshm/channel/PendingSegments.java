@@ -45,9 +45,22 @@ final class PendingSegments {
         }
     }
 
-    /** The server has mapped it, or the channel closed: no longer this hook's business. */
+    /** The server has mapped it (and removed its name): no longer this hook's business. */
     static void remove(Connection connection) {
         PENDING.remove(connection);
+    }
+
+    /**
+     * The channel closed before its server mapped the segment: its name goes now. Unmapping waits for the end of
+     * the loop's run and for every buffer over the segment; a JVM ending in between would find the segment no longer
+     * pending and leave it.
+     */
+    static void abandon(Connection connection) throws IOException {
+        synchronized (LOCK) {
+            if (PENDING.remove(connection)) {
+                connection.unlink();
+            }
+        }
     }
 
     private static void unlinkAll() {

@@ -322,8 +322,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             }
         } finally {
             if (connection != null) {
-                PendingSegments.remove(connection);
-                retire(connection);
+                try {
+                    PendingSegments.abandon(connection);
+                } finally {
+                    retire(connection);
+                }
             }
         }
     }
