@@ -3,14 +3,15 @@
  *
  * <ul>
  *   <li>{@link dev.nettyshm.mmap} maps files and named shared memory with the FFM API.</li>
- *   <li>{@link dev.nettyshm.ring} lays single-producer/single-consumer byte rings over shared memory.</li>
- *   <li>{@link dev.nettyshm.channel} is the Netty transport over those rings.</li>
- *   <li>{@link dev.nettyshm.buffer} holds the buffers that live in a connection's shared memory.</li>
+ *   <li>{@link dev.nettyshm.channel} is the Netty transport: channels, address, I/O handler, options, metrics.</li>
+ *   <li>{@link dev.nettyshm.buffer} is the public face of the allocator whose buffers live in shared memory.</li>
  * </ul>
+ *
+ * The rings, the buffer pools and their memory layouts live in {@code dev.nettyshm.internal.*}, which is not
+ * exported: they may change in any release. {@code docs/api.md} lists the public API.
  */
 module dev.nettyshm {
     exports dev.nettyshm.mmap;
-    exports dev.nettyshm.ring;
     exports dev.nettyshm.channel;
     exports dev.nettyshm.buffer;
 

@@ -1,10 +1,10 @@
 package dev.nettyshm.channel;
 
-import dev.nettyshm.buffer.PoolLayout;
-import dev.nettyshm.buffer.ShmByteBufAllocator;
-import dev.nettyshm.buffer.ShmPool;
-import dev.nettyshm.ring.RingCorruptedException;
-import dev.nettyshm.ring.RingProducer;
+import dev.nettyshm.internal.pool.PoolLayout;
+import dev.nettyshm.internal.pool.PoolAllocator;
+import dev.nettyshm.internal.pool.ShmPool;
+import dev.nettyshm.internal.ring.RingCorruptedException;
+import dev.nettyshm.internal.ring.RingProducer;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -39,14 +39,14 @@ final class ChunkSink {
         int send(RingProducer out, long poolOffset, int length) throws RingCorruptedException;
     }
 
-    private final ShmByteBufAllocator allocator;
+    private final PoolAllocator allocator;
     private final Descriptors descriptors;
 
     /**
      * @param allocator   the channel's pool allocator: its threshold says which chunks go to the pool
      * @param descriptors how the channel sends a descriptor
      */
-    ChunkSink(ShmByteBufAllocator allocator, Descriptors descriptors) {
+    ChunkSink(PoolAllocator allocator, Descriptors descriptors) {
         this.allocator = allocator;
         this.descriptors = descriptors;
     }

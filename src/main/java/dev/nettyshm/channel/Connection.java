@@ -1,14 +1,14 @@
 package dev.nettyshm.channel;
 
-import dev.nettyshm.buffer.MappingLease;
-import dev.nettyshm.buffer.PoolLayout;
-import dev.nettyshm.buffer.ShmPool;
+import dev.nettyshm.internal.pool.MappingLease;
+import dev.nettyshm.internal.pool.PoolLayout;
+import dev.nettyshm.internal.pool.ShmPool;
 import dev.nettyshm.mmap.MapOption;
 import dev.nettyshm.mmap.SharedMemory;
 import dev.nettyshm.mmap.SharedMemoryDirectory;
-import dev.nettyshm.ring.RingConsumer;
-import dev.nettyshm.ring.RingDescriptor;
-import dev.nettyshm.ring.RingProducer;
+import dev.nettyshm.internal.ring.RingConsumer;
+import dev.nettyshm.internal.ring.RingDescriptor;
+import dev.nettyshm.internal.ring.RingProducer;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.lang.foreign.MemorySegment;

@@ -1,13 +1,13 @@
 package dev.nettyshm.channel;
 
-import dev.nettyshm.buffer.PoolCorruptedException;
-import dev.nettyshm.buffer.PoolLayout;
-import dev.nettyshm.buffer.ShmPool;
+import dev.nettyshm.internal.pool.PoolCorruptedException;
+import dev.nettyshm.internal.pool.PoolLayout;
+import dev.nettyshm.internal.pool.ShmPool;
 import dev.nettyshm.mmap.SharedMemoryDirectory;
-import dev.nettyshm.ring.FutexWaitSet;
-import dev.nettyshm.ring.RingCorruptedException;
-import dev.nettyshm.ring.RingDescriptor;
-import dev.nettyshm.ring.RingProducer;
+import dev.nettyshm.internal.ring.FutexWaitSet;
+import dev.nettyshm.internal.ring.RingCorruptedException;
+import dev.nettyshm.internal.ring.RingDescriptor;
+import dev.nettyshm.internal.ring.RingProducer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AbstractChannel;

@@ -1,8 +1,9 @@
 package dev.nettyshm.channel;
 
-import dev.nettyshm.buffer.PoolLayout;
+import dev.nettyshm.internal.pool.PoolLayout;
 import dev.nettyshm.buffer.ShmByteBufAllocator;
-import dev.nettyshm.ring.RingDescriptor;
+import dev.nettyshm.internal.pool.PoolAllocator;
+import dev.nettyshm.internal.ring.RingDescriptor;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -41,7 +42,7 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
             ChannelOption.IP_TOS, ChannelOption.SO_BACKLOG, ChannelOption.TCP_FASTOPEN,
             ChannelOption.TCP_FASTOPEN_CONNECT, ChannelOption.SO_TIMEOUT);
 
-    private final ShmByteBufAllocator poolAllocator = new ShmByteBufAllocator();
+    private final PoolAllocator poolAllocator = new PoolAllocator();
     private volatile int ringCapacity = DEFAULT_RING_CAPACITY;
     private volatile int poolSize = DEFAULT_POOL_SIZE;
     private volatile boolean allowHalfClosure;
@@ -52,7 +53,7 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
     }
 
     /** The channel's own pool allocator, whether or not it is the channel's allocator now. */
-    ShmByteBufAllocator poolAllocator() {
+    PoolAllocator poolAllocator() {
         return poolAllocator;
     }
 

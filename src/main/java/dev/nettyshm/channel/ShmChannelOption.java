@@ -1,7 +1,7 @@
 package dev.nettyshm.channel;
 
-import dev.nettyshm.buffer.PoolLayout;
-import dev.nettyshm.ring.RingDescriptor;
+import dev.nettyshm.internal.pool.PoolLayout;
+import dev.nettyshm.internal.ring.RingDescriptor;
 import io.netty.channel.ChannelOption;
 
 /**

@@ -1,7 +1,7 @@
 package dev.nettyshm.channel;
 
 import dev.nettyshm.mmap.SharedMemoryDirectory;
-import dev.nettyshm.ring.RingDescriptor;
+import dev.nettyshm.internal.ring.RingDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

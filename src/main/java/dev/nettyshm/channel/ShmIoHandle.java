@@ -1,6 +1,6 @@
 package dev.nettyshm.channel;
 
-import dev.nettyshm.ring.FutexWaitSet;
+import dev.nettyshm.internal.ring.FutexWaitSet;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoRegistration;
 

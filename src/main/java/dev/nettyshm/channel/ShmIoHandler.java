@@ -1,8 +1,8 @@
 package dev.nettyshm.channel;
 
-import dev.nettyshm.ring.Futex;
-import dev.nettyshm.ring.FutexWaitSet;
-import dev.nettyshm.ring.RingDescriptor;
+import dev.nettyshm.internal.ring.Futex;
+import dev.nettyshm.internal.ring.FutexWaitSet;
+import dev.nettyshm.internal.ring.RingDescriptor;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;

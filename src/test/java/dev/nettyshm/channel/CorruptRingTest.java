@@ -3,8 +3,8 @@ package dev.nettyshm.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.nettyshm.ring.RingCorruptedException;
-import dev.nettyshm.ring.RingDescriptor;
+import dev.nettyshm.internal.ring.RingCorruptedException;
+import dev.nettyshm.internal.ring.RingDescriptor;
 import dev.nettyshm.testing.KernelTask;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;

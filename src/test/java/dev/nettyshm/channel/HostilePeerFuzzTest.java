@@ -2,8 +2,8 @@ package dev.nettyshm.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nettyshm.buffer.PoolLayout;
-import dev.nettyshm.ring.RingDescriptor;
+import dev.nettyshm.internal.pool.PoolLayout;
+import dev.nettyshm.internal.ring.RingDescriptor;
 import dev.nettyshm.testing.ChildJvm;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;

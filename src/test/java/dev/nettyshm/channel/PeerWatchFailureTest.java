@@ -3,7 +3,7 @@ package dev.nettyshm.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nettyshm.mmap.SharedMemoryDirectory;
-import dev.nettyshm.ring.Futex;
+import dev.nettyshm.internal.ring.Futex;
 import dev.nettyshm.testing.ChildJvm;
 import dev.nettyshm.testing.KernelTask;
 import io.netty.bootstrap.Bootstrap;

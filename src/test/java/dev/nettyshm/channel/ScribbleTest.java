@@ -2,8 +2,8 @@ package dev.nettyshm.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nettyshm.buffer.PoolCorruptedException;
-import dev.nettyshm.ring.RingCorruptedException;
+import dev.nettyshm.internal.pool.PoolCorruptedException;
+import dev.nettyshm.internal.ring.RingCorruptedException;
 import dev.nettyshm.testing.ChildJvm;
 import dev.nettyshm.testing.LogCapture;
 import io.netty.bootstrap.Bootstrap;

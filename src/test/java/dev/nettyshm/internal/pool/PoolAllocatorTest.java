@@ -1,4 +1,4 @@
-package dev.nettyshm.buffer;
+package dev.nettyshm.internal.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-class ShmByteBufAllocatorTest {
+class PoolAllocatorTest {
 
     private static final int POOL_SIZE = PoolLayout.MIN_POOL_SIZE;
 
@@ -28,9 +28,9 @@ class ShmByteBufAllocatorTest {
     private final MemorySegment memory = arena.allocate(PoolLayout.poolLength(POOL_SIZE), 4096);
     private final MappingLease lease = new MappingLease(() -> { });
     private final ShmPool pool = new ShmPool(memory, POOL_SIZE, "test pool", lease, ShmPool.Backing.NONE);
-    private final ShmByteBufAllocator allocator = new ShmByteBufAllocator();
+    private final PoolAllocator allocator = new PoolAllocator();
 
-    ShmByteBufAllocatorTest() {
+    PoolAllocatorTest() {
         allocator.attach(pool).threshold(1);
     }
 

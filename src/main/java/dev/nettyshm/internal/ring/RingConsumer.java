@@ -1,16 +1,16 @@
-package dev.nettyshm.ring;
+package dev.nettyshm.internal.ring;
 
-import static dev.nettyshm.ring.RingDescriptor.CONSUMER_WAITING_OFFSET;
-import static dev.nettyshm.ring.RingDescriptor.DATA;
-import static dev.nettyshm.ring.RingDescriptor.END_OF_STREAM;
-import static dev.nettyshm.ring.RingDescriptor.HEAD_OFFSET;
-import static dev.nettyshm.ring.RingDescriptor.MESSAGE;
-import static dev.nettyshm.ring.RingDescriptor.PADDING;
-import static dev.nettyshm.ring.RingDescriptor.PRODUCER_WAITING_OFFSET;
-import static dev.nettyshm.ring.RingDescriptor.RECORD_HEADER_LENGTH;
-import static dev.nettyshm.ring.RingDescriptor.RECORD_LENGTH_OFFSET;
-import static dev.nettyshm.ring.RingDescriptor.RECORD_TYPE_OFFSET;
-import static dev.nettyshm.ring.RingDescriptor.TAIL_OFFSET;
+import static dev.nettyshm.internal.ring.RingDescriptor.CONSUMER_WAITING_OFFSET;
+import static dev.nettyshm.internal.ring.RingDescriptor.DATA;
+import static dev.nettyshm.internal.ring.RingDescriptor.END_OF_STREAM;
+import static dev.nettyshm.internal.ring.RingDescriptor.HEAD_OFFSET;
+import static dev.nettyshm.internal.ring.RingDescriptor.MESSAGE;
+import static dev.nettyshm.internal.ring.RingDescriptor.PADDING;
+import static dev.nettyshm.internal.ring.RingDescriptor.PRODUCER_WAITING_OFFSET;
+import static dev.nettyshm.internal.ring.RingDescriptor.RECORD_HEADER_LENGTH;
+import static dev.nettyshm.internal.ring.RingDescriptor.RECORD_LENGTH_OFFSET;
+import static dev.nettyshm.internal.ring.RingDescriptor.RECORD_TYPE_OFFSET;
+import static dev.nettyshm.internal.ring.RingDescriptor.TAIL_OFFSET;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,4 +1,4 @@
-package dev.nettyshm.ring;
+package dev.nettyshm.internal.ring;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

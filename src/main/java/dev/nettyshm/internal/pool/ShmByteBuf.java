@@ -1,4 +1,4 @@
-package dev.nettyshm.buffer;
+package dev.nettyshm.internal.pool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -6,7 +6,7 @@ import io.netty.buffer.UnpooledDirectByteBuf;
 import java.nio.ByteBuffer;
 
 /**
- * A buffer over one slot of a {@link ShmPool}: on the sending side, allocated by a {@link ShmByteBufAllocator}; on
+ * A buffer over one slot of a {@link ShmPool}: on the sending side, allocated by a {@link dev.nettyshm.buffer.ShmByteBufAllocator}; on
  * the receiving side, the bytes a descriptor named. Reaching reference count 0 gives its hold on the slot back.
  * Changing its capacity moves it to ordinary direct memory (a copy) and gives the slot back at once; the receiving
  * side's buffers cannot grow at all, their capacity is what was sent.

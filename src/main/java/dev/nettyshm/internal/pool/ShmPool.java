@@ -1,4 +1,4 @@
-package dev.nettyshm.buffer;
+package dev.nettyshm.internal.pool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One direction's buffer pool of a connection, laid out as {@link PoolLayout} says: the sending side allocates
  * from it and sends descriptors; the receiving side checks each descriptor and reads the bytes where they are.
- * Used by the transport; an application sees only the {@link ShmByteBufAllocator} and the buffers.
+ * Used by the transport; an application sees only the {@link dev.nettyshm.buffer.ShmByteBufAllocator} and the buffers.
  *
  * <p>Thread-safe: allocation and release are atomic operations on the state table.
  */
@@ -230,7 +230,7 @@ public final class ShmPool {
                     + " (state " + state + ")");
         }
         lease.retain();
-        return ShmByteBufAllocator.track(new ShmByteBuf(alloc, this, slot, view(offset, length), length, length));
+        return PoolAllocator.track(new ShmByteBuf(alloc, this, slot, view(offset, length), length, length));
     }
 
     /** Gives back one hold of {@code slot}, and {@code buffer}'s hold on the mapping. */

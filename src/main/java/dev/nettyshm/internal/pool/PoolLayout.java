@@ -1,4 +1,4 @@
-package dev.nettyshm.buffer;
+package dev.nettyshm.internal.pool;
 
 /**
  * The memory layout of a buffer pool: the shared memory one side of a connection allocates its outgoing buffers

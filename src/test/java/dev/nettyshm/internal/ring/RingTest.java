@@ -1,4 +1,4 @@
-package dev.nettyshm.ring;
+package dev.nettyshm.internal.ring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

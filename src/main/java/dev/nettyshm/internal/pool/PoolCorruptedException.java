@@ -1,4 +1,4 @@
-package dev.nettyshm.buffer;
+package dev.nettyshm.internal.pool;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package dev.nettyshm.ring;
+package dev.nettyshm.internal.ring;
 
 /**
  * The memory layout of a single-producer/single-consumer byte ring. A ring is a header of three cache-line pairs

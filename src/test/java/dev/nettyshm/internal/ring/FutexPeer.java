@@ -1,4 +1,4 @@
-package dev.nettyshm.ring;
+package dev.nettyshm.internal.ring;
 
 import dev.nettyshm.testing.KernelTask;
 import java.lang.foreign.Arena;
