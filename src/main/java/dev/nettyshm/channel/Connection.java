@@ -1,5 +1,6 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.internal.SharedWords;
 import dev.nettyshm.internal.pool.MappingLease;
 import dev.nettyshm.internal.pool.PoolLayout;
 import dev.nettyshm.internal.pool.ShmPool;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 
 /**
  * A connection's mapped segment and this side's ends of it: the two rings, and the two buffer pools (none if the
@@ -21,8 +21,6 @@ import java.lang.invoke.VarHandle;
  * is closed and every pooled buffer over it is released ({@link MappingLease}).
  */
 final class Connection implements AutoCloseable {
-
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
 
     private final SharedMemory segment;
     private final MappingLease lease;
@@ -170,7 +168,7 @@ final class Connection implements AutoCloseable {
 
     /** Whether the peer closed its side; a crashed peer has not, its socket tells instead. */
     boolean peerClosed() {
-        return (int) INT.getAcquire(header, peerClosedOffset) != 0;
+        return SharedWords.getIntAcquire(header, peerClosedOffset) != 0;
     }
 
     /**
@@ -198,7 +196,7 @@ final class Connection implements AutoCloseable {
         try {
             // A cut segment is not touched: the fault would come back later, wherever the JVM delivers it.
             if (!cut) {
-                INT.setRelease(header, ownClosedOffset, 1);
+                SharedWords.putIntRelease(header, ownClosedOffset, 1);
                 // A peer asleep on a futex does not hear the socket close: wake it to look at the flag. One asleep
                 // in its selector hears the close.
                 out.wakeConsumer();

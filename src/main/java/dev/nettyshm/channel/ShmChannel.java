@@ -8,6 +8,7 @@ import dev.nettyshm.internal.ring.FutexWaitSet;
 import dev.nettyshm.internal.ring.RingCorruptedException;
 import dev.nettyshm.internal.ring.RingDescriptor;
 import dev.nettyshm.internal.ring.RingProducer;
+import dev.nettyshm.internal.ring.Wakeup;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AbstractChannel;
@@ -722,7 +723,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
     }
 
-    private boolean prepareToSleep(int how) {
+    private boolean prepareToSleep(Wakeup how) {
         if (state != State.ACTIVE) {
             return true;
         }
@@ -809,10 +810,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
      * Counts a wake-up of the peer the ring has made or asked for ({@code how}, as the ring's {@code publish()}
      * says), and rings the doorbell if the peer sleeps in its selector.
      */
-    private void wakePeer(int how) {
-        if (how != 0) {
+    private void wakePeer(Wakeup how) {
+        if (how != Wakeup.NONE) {
             counters.add(Counters.DOORBELLS_RUNG, 1);
-            if (how == RingDescriptor.WAKE_BY_DOORBELL) {
+            if (how == Wakeup.DOORBELL) {
                 ringDoorbell();
             }
         }
@@ -1007,7 +1008,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
 
         @Override
-        public boolean prepareToSleep(int how) {
+        public boolean prepareToSleep(Wakeup how) {
             return ShmChannel.this.prepareToSleep(how);
         }
 
@@ -1022,10 +1023,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         public void addWaitWords(FutexWaitSet waits) {
             armPeerWatch();
             if (sleepingOnInput) {
-                waits.add(connection.in.consumerWaitingWord(), RingDescriptor.WAKE_BY_FUTEX);
+                waits.add(connection.in.consumerWaitingWord(), Wakeup.FUTEX.word);
             }
             if (sleepingOnOutput) {
-                waits.add(connection.out.producerWaitingWord(), RingDescriptor.WAKE_BY_FUTEX);
+                waits.add(connection.out.producerWaitingWord(), Wakeup.FUTEX.word);
             }
         }
 

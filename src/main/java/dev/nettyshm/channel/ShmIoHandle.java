@@ -1,6 +1,7 @@
 package dev.nettyshm.channel;
 
 import dev.nettyshm.internal.ring.FutexWaitSet;
+import dev.nettyshm.internal.ring.Wakeup;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoRegistration;
 
@@ -19,11 +20,11 @@ interface ShmIoHandle extends IoHandle {
 
     /**
      * About to sleep: asks the peer to wake this side on new data (and on freed space, if writes wait), {@code how}
-     * the handler sleeps — {@code RingDescriptor.WAKE_BY_DOORBELL} in its selector, {@code WAKE_BY_FUTEX} on futexes.
+     * the handler sleeps — {@link Wakeup#DOORBELL} in its selector, {@link Wakeup#FUTEX} on futexes.
      *
      * @return {@code false} if there is work after all; the loop must not sleep
      */
-    boolean prepareToSleep(int how);
+    boolean prepareToSleep(Wakeup how);
 
     /**
      * Whether the handle waits for its socket — an accept, a handshake's reply — which only a sleep in the selector
@@ -31,11 +32,11 @@ interface ShmIoHandle extends IoHandle {
      */
     boolean needsSelector();
 
-    /** Adds the words {@code prepareToSleep(WAKE_BY_FUTEX)} armed to {@code waits}: at most two. */
+    /** Adds the words {@code prepareToSleep(Wakeup.FUTEX)} armed to {@code waits}: at most two. */
     default void addWaitWords(FutexWaitSet waits) {
     }
 
-    /** Woken: withdraws the requests of {@link #prepareToSleep()}. */
+    /** Woken: withdraws the requests of {@link #prepareToSleep(Wakeup)}. */
     void cancelSleep();
 
     /**

@@ -2,7 +2,8 @@ package dev.nettyshm.channel;
 
 import dev.nettyshm.internal.ring.Futex;
 import dev.nettyshm.internal.ring.FutexWaitSet;
-import dev.nettyshm.internal.ring.RingDescriptor;
+import dev.nettyshm.internal.SharedWords;
+import dev.nettyshm.internal.ring.Wakeup;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
@@ -15,7 +16,6 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -47,15 +47,12 @@ public final class ShmIoHandler implements IoHandler {
 
     private static final System.Logger LOG = System.getLogger(ShmIoHandler.class.getName());
     private static final long SELECT_INTERVAL_NANOS = 1_000_000;
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
     /** In {@link #idleSince}: the last run had work. */
     private static final long BUSY = Long.MIN_VALUE;
     /** Spinning between two yields that ask whether another thread wants the CPU. */
     private static final long SPIN_SLICE_NANOS = 10_000;
     /** Looks at the rings between two readings of the clock while spinning: a reading costs several looks. */
     private static final int LOOKS_PER_CLOCK = 16;
-    /** Not sleeping, in {@link #sleeping}. */
-    private static final int AWAKE = 0;
     /**
      * A yield that takes longer than this ran another thread: this loop shares its CPU, and spinning would only
      * delay that thread — quite possibly the peer it waits for. A yield with nothing else to run returns in about a
@@ -71,8 +68,8 @@ public final class ShmIoHandler implements IoHandler {
     /** {@code null} unless the loop may sleep on futexes. */
     private final FutexWaitSet waits;
     /**
-     * {@link #AWAKE}, or how the loop sleeps — {@code WAKE_BY_DOORBELL} in the selector, {@code WAKE_BY_FUTEX} on
-     * this word among others — so that {@link #wakeup()} knows how to wake it. Freed by the collector, not by
+     * How the loop sleeps, as a {@link Wakeup}'s word — {@code NONE} awake, {@code DOORBELL} in the selector,
+     * {@code FUTEX} on this word among others — so that {@link #wakeup()} knows how to wake it. Freed by the collector, not by
      * {@link #destroy()}: another thread may still call {@code wakeup()} as the loop ends.
      */
     private final MemorySegment sleeping = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
@@ -293,7 +290,7 @@ public final class ShmIoHandler implements IoHandler {
     }
 
     private int sleep(IoHandlerContext context, long now) {
-        int how = canSleepOnFutexes() ? RingDescriptor.WAKE_BY_FUTEX : RingDescriptor.WAKE_BY_DOORBELL;
+        Wakeup how = canSleepOnFutexes() ? Wakeup.FUTEX : Wakeup.DOORBELL;
         int prepared = 0;
         for (; prepared < handles.size(); prepared++) {
             if (!prepareToSleep(handles.get(prepared), how)) {
@@ -306,7 +303,7 @@ public final class ShmIoHandler implements IoHandler {
         int selected = 0;
         boolean onFutexes = false;
         try {
-            INT.setVolatile(sleeping, 0L, how);
+            SharedWords.putIntVolatile(sleeping, 0, how.word);
             // A task queued before the flag was set found it clear and did not wake us: look once more.
             if (!context.canBlock()) {
                 selected = selector.selectNow();
@@ -315,7 +312,7 @@ public final class ShmIoHandler implements IoHandler {
                 for (ShmIoHandle handle : handles) {
                     delayNanos = Math.min(delayNanos, handle.sleepLimitNanos());
                 }
-                onFutexes = how == RingDescriptor.WAKE_BY_FUTEX;
+                onFutexes = how == Wakeup.FUTEX;
                 if (onFutexes) {
                     sleepOnFutexes(delayNanos);
                 } else {
@@ -325,7 +322,7 @@ public final class ShmIoHandler implements IoHandler {
         } catch (IOException e) {
             throw new UncheckedIOException("select failed in the shared-memory event loop", e);
         } finally {
-            INT.setVolatile(sleeping, 0L, AWAKE);
+            SharedWords.putIntVolatile(sleeping, 0, Wakeup.NONE.word);
             cancelSleep(prepared);
         }
         // The rings first: a doorbell says only that data is there, and reading it first delayed every message to a
@@ -346,7 +343,7 @@ public final class ShmIoHandler implements IoHandler {
         return work + processSelected();
     }
 
-    private boolean prepareToSleep(ShmIoHandle handle, int how) {
+    private boolean prepareToSleep(ShmIoHandle handle, Wakeup how) {
         try {
             return handle.prepareToSleep(how);
         } catch (RuntimeException e) {
@@ -371,7 +368,7 @@ public final class ShmIoHandler implements IoHandler {
 
     private void sleepOnFutexes(long delayNanos) {
         waits.clear();
-        waits.addPrivate(sleeping, RingDescriptor.WAKE_BY_FUTEX);
+        waits.addPrivate(sleeping, Wakeup.FUTEX.word);
         for (ShmIoHandle handle : handles) {
             try {
                 handle.addWaitWords(waits);
@@ -443,10 +440,10 @@ public final class ShmIoHandler implements IoHandler {
 
     @Override
     public void wakeup() {
-        int how = (int) INT.getVolatile(sleeping, 0L);
-        if (how != AWAKE && INT.compareAndSet(sleeping, 0L, how, AWAKE)) {
+        int how = SharedWords.getIntVolatile(sleeping, 0);
+        if (how != Wakeup.NONE.word && SharedWords.compareAndSetInt(sleeping, 0, how, Wakeup.NONE.word)) {
             wokenUp = true;
-            if (how == RingDescriptor.WAKE_BY_FUTEX) {
+            if (how == Wakeup.FUTEX.word) {
                 Futex.wakePrivate(sleeping);
             } else {
                 selector.wakeup();

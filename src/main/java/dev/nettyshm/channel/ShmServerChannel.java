@@ -1,5 +1,6 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.internal.ring.Wakeup;
 import dev.nettyshm.mmap.SharedMemory;
 import dev.nettyshm.mmap.SharedMemoryDirectory;
 import io.netty.channel.AbstractServerChannel;
@@ -270,7 +271,7 @@ public class ShmServerChannel extends AbstractServerChannel {
         }
 
         @Override
-        public boolean prepareToSleep(int how) {
+        public boolean prepareToSleep(Wakeup how) {
             return true;
         }
 

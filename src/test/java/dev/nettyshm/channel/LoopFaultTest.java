@@ -2,6 +2,7 @@ package dev.nettyshm.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nettyshm.internal.ring.Wakeup;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -109,7 +110,7 @@ class LoopFaultTest {
         }
 
         @Override
-        public boolean prepareToSleep(int how) {
+        public boolean prepareToSleep(Wakeup how) {
             if (!faulted) {
                 faulted = true;
                 throw new InternalError("a fault occurred in an unsafe memory access operation");

@@ -1,11 +1,10 @@
 package dev.nettyshm.internal.pool;
 
+import dev.nettyshm.internal.SharedWords;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,7 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ShmPool {
 
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
     private static final System.Logger LOG = System.getLogger(ShmPool.class.getName());
     /** After backing a slot failed, allocation tries new slots no sooner than this: the directory is full. */
     private static final long BACKING_RETRY_NANOS = 1_000_000_000L;
@@ -166,10 +164,10 @@ public final class ShmPool {
         for (int slot = firstSlot[c]; slot < firstSlot[c + 1]; slot++) {
             long state = (long) slot * Integer.BYTES;
             // Acquire: a slot the receiver freed is read only after its release of the bytes.
-            if ((int) INT.getAcquire(states, state) == 0 && INT.compareAndSet(states, state, 0, 1)) {
+            if (SharedWords.getIntAcquire(states, state) == 0 && SharedWords.compareAndSetInt(states, state, 0, 1)) {
                 if (!back(slot)) {
                     // Release: nothing of the slot was written.
-                    INT.setRelease(states, state, 0);
+                    SharedWords.putIntRelease(states, state, 0);
                     break;
                 }
                 addInt(used, (long) c * Integer.BYTES, 1);
@@ -224,7 +222,7 @@ public final class ShmPool {
             throw new PoolCorruptedException(name + ": descriptor of " + length + " bytes at offset " + offset
                     + " reaches past its slot " + slot);
         }
-        int state = (int) INT.getAcquire(states, (long) slot * Integer.BYTES);
+        int state = SharedWords.getIntAcquire(states, (long) slot * Integer.BYTES);
         if (state <= 0) {
             throw new PoolCorruptedException(name + ": descriptor names slot " + slot + ", which is not in flight"
                     + " (state " + state + ")");
@@ -238,7 +236,7 @@ public final class ShmPool {
         try {
             long state = (long) slot * Integer.BYTES;
             // Release: our reads and writes of the slot happen before the next owner sees it free.
-            int before = (int) INT.getAndAddRelease(states, state, -1);
+            int before = SharedWords.getAndAddIntRelease(states, state, -1);
             if (before == 1) {
                 addInt(used, (long) classOf(slot) * Integer.BYTES, -1);
             } else if (before <= 0) {
@@ -274,7 +272,7 @@ public final class ShmPool {
 
     private boolean inUseBeyond(int numerator, int denominator) {
         for (int c = 0; c < PoolLayout.SLOT_SIZES.length; c++) {
-            int inUse = (int) INT.getAcquire(used, (long) c * Integer.BYTES);
+            int inUse = SharedWords.getIntAcquire(used, (long) c * Integer.BYTES);
             if (inUse * denominator > (firstSlot[c + 1] - firstSlot[c]) * numerator) {
                 return true;
             }
@@ -286,7 +284,7 @@ public final class ShmPool {
     public int freeSlots() {
         int free = 0;
         for (int slot = 0; slot < firstSlot[PoolLayout.SLOT_SIZES.length]; slot++) {
-            if ((int) INT.getAcquire(states, (long) slot * Integer.BYTES) == 0) {
+            if (SharedWords.getIntAcquire(states, (long) slot * Integer.BYTES) == 0) {
                 free++;
             }
         }
@@ -337,6 +335,6 @@ public final class ShmPool {
 
     /** Adds {@code delta} to the int at {@code offset} of {@code words}, atomically. */
     private static void addInt(MemorySegment words, long offset, int delta) {
-        int ignored = (int) INT.getAndAdd(words, offset, delta);
+        SharedWords.getAndAddInt(words, offset, delta);
     }
 }

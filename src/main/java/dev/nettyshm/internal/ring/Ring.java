@@ -1,15 +1,10 @@
 package dev.nettyshm.internal.ring;
 
+import dev.nettyshm.internal.SharedWords;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 
 /** What both ends of a ring share: its memory, its geometry and the handles that access it. */
 abstract sealed class Ring permits RingProducer, RingConsumer {
-
-    // Exact: an int offset would make each access adapt its arguments, which C2 compiled as calls on the data path.
-    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
 
     final String name;
     final MemorySegment header;
@@ -43,52 +38,60 @@ abstract sealed class Ring permits RingProducer, RingConsumer {
     }
 
     /**
-     * Takes the waiting flag at {@code offset} of the other side, if set, and wakes that side as the flag asks: a
-     * futex sleeper here; a selector sleeper by the caller.
+     * Takes the other side's waiting word at {@code offset}, if set, and wakes that side as the word asks: a futex
+     * sleeper here; a selector sleeper by the caller. See {@link RingDescriptor}'s wake protocol.
      *
-     * @return 0 if the other side was not asleep; {@link RingDescriptor#WAKE_BY_FUTEX} if it slept on its futex and
-     *         is woken; {@link RingDescriptor#WAKE_BY_DOORBELL} if the caller must ring its doorbell
+     * @return {@link Wakeup#NONE} if the other side was not asleep; {@link Wakeup#FUTEX} if it slept on futexes
+     *         and is woken; {@link Wakeup#DOORBELL} if the caller must ring its doorbell
      */
-    final int wakeWaiter(long offset) {
+    final Wakeup wakeWaiter(long offset) {
         int how = getIntVolatile(offset);
-        if (how == 0 || !INT.compareAndSet(header, offset, how, 0)) {
-            return 0;
+        if (how == RingDescriptor.NOT_WAITING
+                || !SharedWords.compareAndSetInt(header, offset, how, RingDescriptor.NOT_WAITING)) {
+            return Wakeup.NONE;
         }
         if (how == RingDescriptor.WAKE_BY_FUTEX && Futex.AVAILABLE) {
             Futex.wake(header.asSlice(offset, Integer.BYTES));
-            return RingDescriptor.WAKE_BY_FUTEX;
+            return Wakeup.FUTEX;
         }
         // A doorbell, or a value no correct peer writes: a spare doorbell wakes nobody it should not.
-        return RingDescriptor.WAKE_BY_DOORBELL;
+        return Wakeup.DOORBELL;
+    }
+
+    /** Sets this side's waiting word at {@code offset} to {@code how}, before the look that decides the sleep. */
+    final void announceSleep(long offset, Wakeup how) {
+        if (how == Wakeup.NONE) {
+            throw new IllegalArgumentException(name + ": a sleep must say how it is woken");
+        }
+        // Volatile: the StoreLoad before the caller's look at the other side's position.
+        putIntVolatile(offset, how.word);
+    }
+
+    /** Withdraws this side's waiting word at {@code offset}: it woke, or found work, before anyone woke it. */
+    final void withdrawSleep(long offset) {
+        putIntRelease(offset, RingDescriptor.NOT_WAITING);
     }
 
     // Accesses to the header, named for their memory ordering.
 
     final long getLongVolatile(long offset) {
-        return (long) LONG.getVolatile(header, offset);
+        return SharedWords.getLongVolatile(header, offset);
     }
 
     final void putLongRelease(long offset, long value) {
-        LONG.setRelease(header, offset, value);
+        SharedWords.putLongRelease(header, offset, value);
     }
 
     final int getIntVolatile(long offset) {
-        return (int) INT.getVolatile(header, offset);
+        return SharedWords.getIntVolatile(header, offset);
     }
 
     final void putIntVolatile(long offset, int value) {
-        INT.setVolatile(header, offset, value);
+        SharedWords.putIntVolatile(header, offset, value);
     }
 
     final void putIntRelease(long offset, int value) {
-        INT.setRelease(header, offset, value);
-    }
-
-    static int checkWake(int how) {
-        if (how != RingDescriptor.WAKE_BY_DOORBELL && how != RingDescriptor.WAKE_BY_FUTEX) {
-            throw new IllegalArgumentException("no such way to wake: " + how);
-        }
-        return how;
+        SharedWords.putIntRelease(header, offset, value);
     }
 
     /** Checks a position pair read from shared memory; the one that was read is {@code field}. */

@@ -179,10 +179,10 @@ public final class RingConsumer extends Ring {
     /**
      * After reading: wakes the producer if it sleeps on its futex waiting for space; the flag is taken.
      *
-     * @return as {@link RingProducer#publish()}: 0, {@link RingDescriptor#WAKE_BY_FUTEX} (woken) or
-     *         {@link RingDescriptor#WAKE_BY_DOORBELL} (the caller rings the producer's doorbell)
+     * @return as {@link RingProducer#publish()}: {@link Wakeup#NONE}, {@link Wakeup#FUTEX} (woken) or
+     *         {@link Wakeup#DOORBELL} (the caller rings the producer's doorbell)
      */
-    public int takeProducerWakeup() {
+    public Wakeup takeProducerWakeup() {
         // StoreLoad: our HEAD store before the producer's flag load, against its flag store before its HEAD load.
         VarHandle.fullFence();
         return wakeWaiter(PRODUCER_WAITING_OFFSET);
@@ -191,20 +191,21 @@ public final class RingConsumer extends Ring {
     /**
      * Before sleeping on an empty ring: asks the producer to wake this side with its next publication.
      *
-     * @param how {@link RingDescriptor#WAKE_BY_DOORBELL} or {@link RingDescriptor#WAKE_BY_FUTEX}
-     * @return {@code true} to sleep; {@code false} if data arrived meanwhile (the flag is withdrawn)
+     * @param how {@link Wakeup#DOORBELL} or {@link Wakeup#FUTEX}
+     * @return {@code true} to sleep; {@code false} if data arrived meanwhile (the word is withdrawn)
+     * @throws IllegalArgumentException if {@code how} is {@link Wakeup#NONE}
      */
-    public boolean prepareToSleep(int how) throws RingCorruptedException {
-        putIntVolatile(CONSUMER_WAITING_OFFSET, checkWake(how));
+    public boolean prepareToSleep(Wakeup how) throws RingCorruptedException {
+        announceSleep(CONSUMER_WAITING_OFFSET, how);
         // The volatile store and the volatile load in readTail() are the StoreLoad pair of the protocol.
         if (!isEmpty()) {
-            putIntRelease(CONSUMER_WAITING_OFFSET, 0);
+            withdrawSleep(CONSUMER_WAITING_OFFSET);
             return false;
         }
         return true;
     }
 
-    /** This side's waiting flag: the word to sleep on after {@code prepareToSleep(WAKE_BY_FUTEX)}. */
+    /** This side's waiting word: the word to sleep on after {@code prepareToSleep(Wakeup.FUTEX)}. */
     public MemorySegment consumerWaitingWord() {
         return waitingWord;
     }
@@ -217,9 +218,9 @@ public final class RingConsumer extends Ring {
         wakeWaiter(PRODUCER_WAITING_OFFSET);
     }
 
-    /** Withdraws the request of {@link #prepareToSleep(int)} after waking for another reason. */
+    /** Withdraws the request of {@link #prepareToSleep(Wakeup)} after waking for another reason. */
     public void cancelSleep() {
-        putIntRelease(CONSUMER_WAITING_OFFSET, 0);
+        withdrawSleep(CONSUMER_WAITING_OFFSET);
     }
 
     private long readTail() throws RingCorruptedException {

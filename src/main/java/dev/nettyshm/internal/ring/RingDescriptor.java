@@ -1,11 +1,11 @@
 package dev.nettyshm.internal.ring;
 
 /**
- * The memory layout of a single-producer/single-consumer byte ring. A ring is a header of three cache-line pairs
+ * The memory layout of a single-producer/single-consumer byte ring. A ring is a header of three padded words
  * followed by its data, {@code capacity} bytes, a power of two:
  *
  * <pre>
- *  0                   128                 256                 384
+ *  0                   128                 256                    384
  *  +-------------------+-------------------+----------------------+------------------------------+
  *  | TAIL (long)       | HEAD (long)       | CONSUMER_WAITING int | data: capacity bytes, records |
  *  | producer writes   | consumer writes   | PRODUCER_WAITING int |                              |
@@ -13,14 +13,34 @@ package dev.nettyshm.internal.ring;
  * </pre>
  *
  * TAIL and HEAD are byte positions that only grow; {@code position & (capacity - 1)} is the index in the data.
- * Each sits alone on 128 bytes — two cache lines, because adjacent-line prefetch pairs them — so the two sides
- * never write the same line on the data path. The waiting flags are touched only around sleeps: a consumer about
- * to sleep on an empty ring sets CONSUMER_WAITING to how it wants to be woken, and the producer's next publication
- * clears it and wakes the consumer that way — a byte on the connection's socket for {@link #WAKE_BY_DOORBELL}, a
- * {@link Futex} wake of the flag's own word for {@link #WAKE_BY_FUTEX}; PRODUCER_WAITING does the same for a
- * producer waiting for space.
+ * Each sits alone on {@link #PADDED_LENGTH} bytes — two cache lines, because adjacent-line prefetch pairs them — so
+ * the two sides never write the same line on the data path.
  *
- * <p>The data holds records, each 8-byte aligned:
+ * <h2>The wake protocol</h2>
+ * The waiting words are touched only around sleeps. Each holds a {@link Wakeup}'s value: {@link #NOT_WAITING}, or
+ * how its side sleeps — {@link #WAKE_BY_DOORBELL} in a selector, {@link #WAKE_BY_FUTEX} on futexes, this word
+ * among them.
+ *
+ * <pre>
+ *  word              set to DOORBELL or FUTEX by          taken back to NOT_WAITING by
+ *  ----------------  -----------------------------------  ----------------------------------------------------
+ *  CONSUMER_WAITING  the consumer, about to sleep on an   the producer, whose publish() takes it (compare-and-
+ *                    empty ring: RingConsumer             set) and wakes the consumer as it says; or the
+ *                    .prepareToSleep                      consumer, withdrawing: data came, or it woke anyway
+ *  PRODUCER_WAITING  the producer, about to sleep on a    the consumer, whose takeProducerWakeup() after a
+ *                    full ring: RingProducer              read takes it and wakes the producer; or the
+ *                    .prepareToWaitForSpace               producer, withdrawing
+ * </pre>
+ *
+ * A sleeper stores its word, then reads the other side's position; the other side stores its position, then reads
+ * the word. Each store is ordered before the load after it (StoreLoad: a volatile store, or a full fence), so at
+ * least one of them sees the other's store: the sleeper finds the data (or space) and does not sleep, or the other side finds the word and wakes it.
+ * Taking the word by compare-and-set makes each sleep cost one wake-up at most. A futex wake the ring makes itself;
+ * a doorbell — a byte on the connection's socket — its caller rings. The event loop's own sleeping word, private to
+ * its process, holds the same values and is taken the same way by {@code ShmIoHandler.wakeup()}.
+ *
+ * <h2>Records</h2>
+ * The data holds records, each 8-byte aligned:
  *
  * <pre>
  *  0               4               8
@@ -37,21 +57,28 @@ package dev.nettyshm.internal.ring;
  */
 public final class RingDescriptor {
 
+    /** The cache line of the processors the ring is laid out for. */
+    public static final int CACHE_LINE_LENGTH = 64;
+    /** Room of a word written by one side only: two cache lines, which adjacent-line prefetch fetches as a pair. */
+    public static final int PADDED_LENGTH = 2 * CACHE_LINE_LENGTH;
+
     /** Offset of the producer's position. */
     public static final int TAIL_OFFSET = 0;
-    /** Offset of the consumer's position, 128 bytes after the producer's. */
-    public static final int HEAD_OFFSET = 128;
-    /** Offset of the consumer's "asleep until data arrives" flag. */
-    public static final int CONSUMER_WAITING_OFFSET = 256;
-    /** Offset of the producer's "asleep until space frees" flag. */
-    public static final int PRODUCER_WAITING_OFFSET = 264;
-    /** Waiting flag: the side sleeps in a selector; write a byte to its socket. */
-    public static final int WAKE_BY_DOORBELL = 1;
-    /** Waiting flag: the side sleeps on the flag's word; wake it with {@link Futex#wake}. */
-    public static final int WAKE_BY_FUTEX = 2;
-
+    /** Offset of the consumer's position, on the padded room after the producer's. */
+    public static final int HEAD_OFFSET = TAIL_OFFSET + PADDED_LENGTH;
+    /** Offset of the consumer's "asleep until data arrives" word. */
+    public static final int CONSUMER_WAITING_OFFSET = HEAD_OFFSET + PADDED_LENGTH;
+    /** Offset of the producer's "asleep until space frees" word, on the same line: both change only around sleeps. */
+    public static final int PRODUCER_WAITING_OFFSET = CONSUMER_WAITING_OFFSET + Long.BYTES;
     /** Length of the header; the data starts here. */
-    public static final int HEADER_LENGTH = 384;
+    public static final int HEADER_LENGTH = CONSUMER_WAITING_OFFSET + PADDED_LENGTH;
+
+    /** Waiting word: the side is awake; nobody is to be woken. */
+    public static final int NOT_WAITING = 0;
+    /** Waiting word: the side sleeps in a selector; write a byte to its socket. */
+    public static final int WAKE_BY_DOORBELL = 1;
+    /** Waiting word: the side sleeps on futexes, the word among them; wake it with {@link Futex#wake}. */
+    public static final int WAKE_BY_FUTEX = 2;
 
     /** Offset of a record's payload length within the record. */
     public static final int RECORD_LENGTH_OFFSET = 0;

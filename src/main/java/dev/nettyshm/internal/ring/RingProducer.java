@@ -189,12 +189,12 @@ public final class RingProducer extends Ring {
      * Makes every record written since the last call visible to the consumer, and wakes the consumer if it sleeps
      * on a futex.
      *
-     * @return 0 if the consumer is awake; {@link RingDescriptor#WAKE_BY_FUTEX} if it slept on its futex and is woken;
-     *         {@link RingDescriptor#WAKE_BY_DOORBELL} if it sleeps in a selector: the caller rings its doorbell
+     * @return {@link Wakeup#NONE} if the consumer is awake; {@link Wakeup#FUTEX} if it slept on futexes and is
+     *         woken; {@link Wakeup#DOORBELL} if it sleeps in a selector: the caller rings its doorbell
      */
-    public int publish() {
+    public Wakeup publish() {
         if (published == tail) {
-            return 0;
+            return Wakeup.NONE;
         }
         published = tail;
         putLongRelease(TAIL_OFFSET, tail);
@@ -224,28 +224,28 @@ public final class RingProducer extends Ring {
     /**
      * Before sleeping on a full ring: asks the consumer to wake this side when it frees space.
      *
-     * @param how {@link RingDescriptor#WAKE_BY_DOORBELL} or {@link RingDescriptor#WAKE_BY_FUTEX}
-     * @return {@code true} to sleep; {@code false} if space freed meanwhile (the flag is withdrawn)
+     * @param how {@link Wakeup#DOORBELL} or {@link Wakeup#FUTEX}
+     * @return {@code true} to sleep; {@code false} if space freed meanwhile (the word is withdrawn)
+     * @throws IllegalArgumentException if {@code how} is {@link Wakeup#NONE}
      */
-    public boolean prepareToWaitForSpace(int how) throws RingCorruptedException {
-        putIntVolatile(PRODUCER_WAITING_OFFSET, checkWake(how));
-        // StoreLoad, as in publish(): set the flag, then look at HEAD once more.
+    public boolean prepareToWaitForSpace(Wakeup how) throws RingCorruptedException {
+        announceSleep(PRODUCER_WAITING_OFFSET, how);
         long seen = headCache;
         if (readHead() != seen) {
-            putIntRelease(PRODUCER_WAITING_OFFSET, 0);
+            withdrawSleep(PRODUCER_WAITING_OFFSET);
             return false;
         }
         return true;
     }
 
-    /** This side's waiting flag: the word to sleep on after {@code prepareToWaitForSpace(WAKE_BY_FUTEX)}. */
+    /** This side's waiting word: the word to sleep on after {@code prepareToWaitForSpace(Wakeup.FUTEX)}. */
     public MemorySegment producerWaitingWord() {
         return waitingWord;
     }
 
-    /** Withdraws the request of {@link #prepareToWaitForSpace(int)} after waking for another reason. */
+    /** Withdraws the request of {@link #prepareToWaitForSpace(Wakeup)} after waking for another reason. */
     public void cancelWaitForSpace() {
-        putIntRelease(PRODUCER_WAITING_OFFSET, 0);
+        withdrawSleep(PRODUCER_WAITING_OFFSET);
     }
 
     /**

@@ -26,11 +26,11 @@ public final class FutexPeer {
                         StandardOpenOption.WRITE)) {
             MemorySegment memory = channel.map(FileChannel.MapMode.READ_WRITE, 0, channel.size(), arena);
             RingConsumer consumer = new RingConsumer(memory, RingDescriptor.MIN_CAPACITY, "futex peer ring");
-            if (!consumer.prepareToSleep(RingDescriptor.WAKE_BY_FUTEX)) {
+            if (!consumer.prepareToSleep(Wakeup.FUTEX)) {
                 throw new IllegalStateException("the ring is not empty");
             }
             FutexWaitSet waits = new FutexWaitSet();
-            waits.add(consumer.consumerWaitingWord(), RingDescriptor.WAKE_BY_FUTEX);
+            waits.add(consumer.consumerWaitingWord(), Wakeup.FUTEX.word);
             System.out.println("sleeping as " + KernelTask.current().name());
             System.out.flush();
             long start = System.nanoTime();

@@ -124,7 +124,7 @@ class FutexTest {
             byte[] hello = "hello".getBytes();
             assertThat(producer.offer(MemorySegment.ofArray(hello), 0, hello.length)).isEqualTo(hello.length);
             assertThat(producer.publish()).as("the consumer slept on its futex and is woken")
-                    .isEqualTo(RingDescriptor.WAKE_BY_FUTEX);
+                    .isEqualTo(Wakeup.FUTEX);
             assertThat(consumer.waitFor(60)).isZero();
             assertThat(consumer.output()).contains("read hello", "woken");
         } finally {

@@ -104,44 +104,45 @@ class RingTest {
     @Test
     void shouldAskForAWakeupOnlyWhenTheConsumerSleeps() throws Exception {
         producer.offer(bytes(1, 0), 0, 1);
-        assertThat(producer.publish()).as("the consumer is awake").isZero();
-        assertThat(consumer.prepareToSleep(RingDescriptor.WAKE_BY_DOORBELL)).as("data is waiting: do not sleep")
+        assertThat(producer.publish()).as("the consumer is awake").isEqualTo(Wakeup.NONE);
+        assertThat(consumer.prepareToSleep(Wakeup.DOORBELL)).as("data is waiting: do not sleep")
                 .isFalse();
         readAll(10);
-        assertThat(consumer.prepareToSleep(RingDescriptor.WAKE_BY_DOORBELL)).isTrue();
+        assertThat(consumer.prepareToSleep(Wakeup.DOORBELL)).isTrue();
         producer.offer(bytes(1, 0), 0, 1);
         assertThat(producer.publish()).as("the consumer sleeps in its selector: ring its doorbell")
-                .isEqualTo(RingDescriptor.WAKE_BY_DOORBELL);
+                .isEqualTo(Wakeup.DOORBELL);
         producer.offer(bytes(1, 0), 0, 1);
-        assertThat(producer.publish()).as("one ring per sleep").isZero();
-        assertThat(producer.publish()).as("nothing new to publish").isZero();
+        assertThat(producer.publish()).as("one ring per sleep").isEqualTo(Wakeup.NONE);
+        assertThat(producer.publish()).as("nothing new to publish").isEqualTo(Wakeup.NONE);
     }
 
     @Test
     void shouldAskTheConsumerToWakeAProducerWaitingForSpace() throws Exception {
         producer.offer(bytes(CAPACITY, 0), 0, CAPACITY);
         producer.publish();
-        assertThat(consumer.takeProducerWakeup()).isZero();
-        assertThat(producer.prepareToWaitForSpace(RingDescriptor.WAKE_BY_DOORBELL)).isTrue();
+        assertThat(consumer.takeProducerWakeup()).isEqualTo(Wakeup.NONE);
+        assertThat(producer.prepareToWaitForSpace(Wakeup.DOORBELL)).isTrue();
         readAll(CAPACITY);
-        assertThat(consumer.takeProducerWakeup()).isEqualTo(RingDescriptor.WAKE_BY_DOORBELL);
-        assertThat(consumer.takeProducerWakeup()).isZero();
-        assertThat(producer.prepareToWaitForSpace(RingDescriptor.WAKE_BY_DOORBELL))
+        assertThat(consumer.takeProducerWakeup()).isEqualTo(Wakeup.DOORBELL);
+        assertThat(consumer.takeProducerWakeup()).isEqualTo(Wakeup.NONE);
+        assertThat(producer.prepareToWaitForSpace(Wakeup.DOORBELL))
                 .as("space freed since the last look").isFalse();
     }
 
     @Test
     void shouldRefuseAWayToWakeThatDoesNotExist() {
-        assertThatThrownBy(() -> consumer.prepareToSleep(3)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("no such way to wake: 3");
-        assertThatThrownBy(() -> producer.prepareToWaitForSpace(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> consumer.prepareToSleep(Wakeup.NONE)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must say how it is woken");
+        assertThatThrownBy(() -> producer.prepareToWaitForSpace(Wakeup.NONE))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void shouldTreatAFlagNoCorrectPeerWritesAsADoorbell() throws Exception {
         memory.set(ValueLayout.JAVA_INT, RingDescriptor.CONSUMER_WAITING_OFFSET, 77);
         producer.offer(bytes(1, 0), 0, 1);
-        assertThat(producer.publish()).isEqualTo(RingDescriptor.WAKE_BY_DOORBELL);
+        assertThat(producer.publish()).isEqualTo(Wakeup.DOORBELL);
         assertThat(memory.get(ValueLayout.JAVA_INT, RingDescriptor.CONSUMER_WAITING_OFFSET)).isZero();
     }
 
