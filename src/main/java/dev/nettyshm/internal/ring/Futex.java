@@ -39,6 +39,9 @@ public final class Futex {
     private static final long SYS_FUTEX_WAITV = 449;
     static final MethodHandle FUTEX;
     static final MethodHandle FUTEX_WAITV;
+    /** {@code long syscall(SYS_futex_waitv, waiters, count, flags, deadline, clock)}. */
+    private static final FunctionDescriptor WAITV = FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
 
     static {
         String arch = System.getProperty("os.arch");
@@ -53,12 +56,10 @@ public final class Futex {
                 Linker linker = Linker.nativeLinker();
                 MemorySegment syscall = linker.defaultLookup().find("syscall").orElseThrow();
                 // long syscall(long number, ...): the arguments after the number are variadic.
-                futex = linker.downcallHandle(syscall, FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS), Linker.Option.firstVariadicArg(1));
-                waitv = linker.downcallHandle(syscall, FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(1));
+                futex = link(linker, syscall, FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
+                        Linker.Option.firstVariadicArg(1));
+                waitv = link(linker, syscall, WAITV, Linker.Option.firstVariadicArg(1));
                 available = probe(linker, syscall);
             } catch (RuntimeException refused) {
                 // No syscall symbol, or native access denied (--illegal-native-access=deny without
@@ -73,6 +74,16 @@ public final class Futex {
     }
 
     private Futex() {
+    }
+
+    /**
+     * A handle on the C library's {@code syscall}. Restricted: it needs the native access the library asks for, and
+     * without it the caller finds futexes unavailable.
+     */
+    @SuppressWarnings("restricted")
+    private static MethodHandle link(Linker linker, MemorySegment syscall, FunctionDescriptor call,
+            Linker.Option... options) {
+        return linker.downcallHandle(syscall, call, options);
     }
 
     /**
@@ -121,9 +132,7 @@ public final class Futex {
     private static boolean probe(Linker linker, MemorySegment syscall) {
         StructLayout callState = Linker.Option.captureStateLayout();
         VarHandle errno = callState.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-        MethodHandle checked = linker.downcallHandle(syscall, FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Linker.Option.captureCallState("errno"),
+        MethodHandle checked = link(linker, syscall, WAITV, Linker.Option.captureCallState("errno"),
                 Linker.Option.firstVariadicArg(1));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment word = arena.allocate(ValueLayout.JAVA_INT);

@@ -8,6 +8,8 @@ import java.io.IOException;
  */
 public final class RingCorruptedException extends IOException {
 
+    private static final long serialVersionUID = 1L;
+
     public RingCorruptedException(String message) {
         super(message);
     }
