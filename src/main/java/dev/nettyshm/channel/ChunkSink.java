@@ -36,7 +36,7 @@ final class ChunkSink {
     @FunctionalInterface
     interface Descriptors {
 
-        int send(RingProducer out, long poolOffset, int length) throws RingCorruptedException;
+        int send(long poolOffset, int length) throws RingCorruptedException;
     }
 
     private final PoolAllocator allocator;
@@ -70,7 +70,7 @@ final class ChunkSink {
                     ByteBuffer memory = slot.internalNioBuffer(0, size);
                     source.copy(offset, MemorySegment.ofBuffer(memory));
                     // The ring had room for the descriptor and nothing else was written since: it goes in whole.
-                    return descriptors.send(out, pool.offsetOf(memory), size);
+                    return descriptors.send(pool.offsetOf(memory), size);
                 } finally {
                     // The descriptor took the receiver's hold on the slot; this one was the sender's.
                     slot.release();

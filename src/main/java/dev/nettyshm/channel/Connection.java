@@ -2,6 +2,7 @@ package dev.nettyshm.channel;
 
 import dev.nettyshm.internal.SharedWords;
 import dev.nettyshm.internal.pool.MappingLease;
+import dev.nettyshm.internal.pool.PoolCorruptedException;
 import dev.nettyshm.internal.pool.PoolLayout;
 import dev.nettyshm.internal.pool.ShmPool;
 import dev.nettyshm.mmap.MapOption;
@@ -164,6 +165,20 @@ final class Connection implements AutoCloseable {
     /** Removes the segment's name, if it still has one. */
     void unlink() throws IOException {
         segment.unlink();
+    }
+
+    /**
+     * Checks that the peer did nothing to either pool that a correct peer never does.
+     *
+     * @throws PoolCorruptedException saying what it did
+     */
+    void checkPools() throws PoolCorruptedException {
+        for (ShmPool pool : new ShmPool[] {outPool, inPool}) {
+            String corruption = pool == null ? null : pool.corruption();
+            if (corruption != null) {
+                throw new PoolCorruptedException(corruption);
+            }
+        }
     }
 
     /** Whether the peer closed its side; a crashed peer has not, its socket tells instead. */

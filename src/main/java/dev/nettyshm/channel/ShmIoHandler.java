@@ -17,6 +17,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
@@ -110,8 +111,19 @@ public final class ShmIoHandler implements IoHandler {
         return executor -> new ShmIoHandler(executor, policy);
     }
 
-    Selector selector() {
-        return selector;
+    /**
+     * Registers {@code socket} with this loop's selector for {@code ops}; {@code handler} handles its readiness. A key
+     * of an earlier registration with this selector — the channel was deregistered and registered again — stays,
+     * cancelled, until the selector's next select, and the registration fails until then: one runs, then it
+     * registers.
+     */
+    SelectionKey register(SelectableChannel socket, int ops, SelectionHandler handler) throws IOException {
+        try {
+            return socket.register(selector, ops, handler);
+        } catch (CancelledKeyException cancelledNotYetDropped) {
+            selector.selectNow();
+            return socket.register(selector, ops, handler);
+        }
     }
 
     /**
@@ -139,8 +151,10 @@ public final class ShmIoHandler implements IoHandler {
     }
 
     /**
-     * Unmaps {@code connection} where no poll can reach it any more: at the end of this run if one is under way —
-     * the rest of the run may still touch the connection's rings — else now.
+     * Unmaps {@code connection} where no poll can reach it any more: at the end of this run if one is under way,
+     * else now. A close often happens inside a poll — a failed flush, a handler that closes in {@code channelRead} —
+     * and the rest of that poll, or the loop's sleep bookkeeping after it, still reaches the rings: unmapped at once,
+     * they threw {@code IllegalStateException: Already closed} out of the loop and ended it, with every channel on it.
      */
     void closeAfterRun(Connection connection) {
         if (running) {
@@ -294,7 +308,8 @@ public final class ShmIoHandler implements IoHandler {
         int prepared = 0;
         for (; prepared < handles.size(); prepared++) {
             if (!prepareToSleep(handles.get(prepared), how)) {
-                cancelSleep(prepared);
+                // The refusing handle too: it may have asked for one wake-up before it found work for another.
+                cancelSleep(prepared + 1);
                 idleSince = BUSY;
                 yields = 0;
                 return 0;

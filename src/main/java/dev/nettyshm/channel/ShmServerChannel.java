@@ -1,7 +1,6 @@
 package dev.nettyshm.channel;
 
 import dev.nettyshm.internal.ring.Wakeup;
-import dev.nettyshm.mmap.SharedMemory;
 import dev.nettyshm.mmap.SharedMemoryDirectory;
 import io.netty.channel.AbstractServerChannel;
 import io.netty.channel.ChannelConfig;
@@ -14,12 +13,8 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannelRecvByteBufAllocator;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
@@ -42,11 +37,10 @@ import java.util.Set;
  */
 public class ShmServerChannel extends AbstractServerChannel {
 
-    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(ShmServerChannel.class);
-
     private final ServerConfig config = new ServerConfig(this);
     private final Queue<ShmChannel> accepted = new ArrayDeque<>();
-    private final Set<PendingChild> pending = new HashSet<>();
+    /** Accepted sockets whose client has not finished its hello yet. */
+    private final Set<ServerHandshake> pending = new HashSet<>();
     private volatile Endpoint.Bound bound;
     private volatile ShmAddress localAddress;
     private volatile boolean closed;
@@ -109,7 +103,7 @@ public class ShmServerChannel extends AbstractServerChannel {
         directory = SharedMemoryDirectory.system();
         bound = Endpoint.Bound.bind(directory, shmAddress, config.backlog);
         localAddress = shmAddress;
-        key = bound.server.register(handler.selector(), SelectionKey.OP_ACCEPT, (SelectionHandler) ops -> accept());
+        key = handler.register(bound.server, SelectionKey.OP_ACCEPT, ops -> accept());
     }
 
     @Override
@@ -121,8 +115,8 @@ public class ShmServerChannel extends AbstractServerChannel {
         if (key != null) {
             key.cancel();
         }
-        for (PendingChild child : pending) {
-            child.abandon();
+        for (ServerHandshake handshake : pending) {
+            handshake.abandon();
         }
         pending.clear();
         ShmChannel child;
@@ -151,9 +145,14 @@ public class ShmServerChannel extends AbstractServerChannel {
             SocketChannel socket;
             while ((socket = bound.server.accept()) != null) {
                 socket.configureBlocking(false);
-                PendingChild child = new PendingChild(socket);
-                child.key = socket.register(handler.selector(), SelectionKey.OP_READ, child);
-                pending.add(child);
+                ServerHandshake handshake = new ServerHandshake(this, socket, directory);
+                try {
+                    handshake.register(handler);
+                } catch (IOException e) {
+                    handshake.abandon();
+                    throw e;
+                }
+                pending.add(handshake);
             }
         } catch (IOException e) {
             if (!closed) {
@@ -162,11 +161,21 @@ public class ShmServerChannel extends AbstractServerChannel {
         }
     }
 
+    /** {@code handshake} is over: {@code child} is the connection it accepted, or {@code null} if it refused. */
+    void handshakeEnded(ServerHandshake handshake, ShmChannel child) {
+        pending.remove(handshake);
+        if (child != null) {
+            accepted.add(child);
+            deliverAccepted();
+        }
+    }
+
     private void deliverAccepted() {
         if (!acceptRequested || accepted.isEmpty()) {
             return;
         }
-        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        RecvByteBufAllocator.ExtendedHandle allocHandle =
+                (RecvByteBufAllocator.ExtendedHandle) unsafe().recvBufAllocHandle();
         allocHandle.reset(config);
         ChannelPipeline pipeline = pipeline();
         do {
@@ -180,72 +189,6 @@ public class ShmServerChannel extends AbstractServerChannel {
         } while (allocHandle.continueReading());
         allocHandle.readComplete();
         pipeline.fireChannelReadComplete();
-    }
-
-    /** An accepted socket whose client has not finished its hello yet. */
-    private final class PendingChild implements SelectionHandler {
-
-        private final SocketChannel socket;
-        private final ByteBuffer hello = ByteBuffer.allocate(Handshake.MAX_HELLO);
-        private SelectionKey key;
-
-        PendingChild(SocketChannel socket) {
-            this.socket = socket;
-        }
-
-        @Override
-        public void selected(int readyOps) {
-            Connection connection = null;
-            try {
-                if (socket.read(hello) < 0) {
-                    throw new ClosedChannelException();
-                }
-                Handshake.Hello parsed = Handshake.parseHello(hello);
-                if (parsed == null) {
-                    if (!hello.hasRemaining()) {
-                        throw new HandshakeException("hello too long");
-                    }
-                    return;
-                }
-                if (SharedMemory.idOf(parsed.segmentName()).isEmpty()) {
-                    // Only a segment the client generated for this connection; never one with a name of its own.
-                    throw new HandshakeException("segment " + parsed.segmentName() + " is not a connection segment");
-                }
-                connection = Connection.open(directory, parsed.segmentName(), parsed.capacity(),
-                        parsed.poolSize());
-                ByteBuffer reply = Handshake.reply(true);
-                socket.write(reply);
-                if (reply.hasRemaining()) {
-                    throw new HandshakeException("could not send the handshake reply");
-                }
-                pending.remove(this);
-                key.cancel();
-                accepted.add(new ShmChannel(ShmServerChannel.this, socket, connection,
-                        new ShmAddress(parsed.segmentName())));
-                deliverAccepted();
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("{}: refused a connection: {}", ShmServerChannel.this, e.toString());
-                if (connection != null) {
-                    connection.close();
-                }
-                try {
-                    socket.write(Handshake.reply(false));
-                } catch (IOException ignored) {
-                    // The client is gone or not listening: it sees the close.
-                }
-                abandon();
-                pending.remove(this);
-            }
-        }
-
-        void abandon() {
-            key.cancel();
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // Already gone.
-            }
-        }
     }
 
     private final class ServerUnsafe extends AbstractUnsafe implements ShmIoHandle {

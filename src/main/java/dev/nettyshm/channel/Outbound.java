@@ -1,0 +1,260 @@
+package dev.nettyshm.channel;
+
+import dev.nettyshm.internal.pool.DescriptorCodec;
+import dev.nettyshm.internal.pool.PoolLayout;
+import dev.nettyshm.internal.pool.ShmPool;
+import dev.nettyshm.internal.ring.FutexWaitSet;
+import dev.nettyshm.internal.ring.RingCorruptedException;
+import dev.nettyshm.internal.ring.RingProducer;
+import dev.nettyshm.internal.ring.Wakeup;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.FileRegion;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * The sending half of a connected {@link ShmChannel}: writes the outbound buffer's messages into the outgoing ring —
+ * a buffer of this side's pool as a descriptor, any other as a copy, a {@link FileRegion} through its
+ * {@link FileRegionWriter} — publishes them, and wakes the peer. What does not fit waits in the outbound buffer, and
+ * the channel's polls flush again.
+ *
+ * <p>Its state, each a reason for the loop to come back:
+ * <ul>
+ *   <li>waiting for space: a write found the ring full, or a file region spent one flush's chunks;</li>
+ *   <li>end of stream pending: {@code shutdownOutput()} found the ring full;</li>
+ *   <li>waiting for the pool: the pool is crowded, and writability is off until the peer releases enough of this
+ *       side's buffers — a release rings no doorbell, so the loop sleeps at most {@link #POOL_WAIT_NANOS}.</li>
+ * </ul>
+ *
+ * <p>Not thread-safe: confined to the channel's event loop.
+ */
+final class Outbound {
+
+    /** The user-defined writability bit the pool's crowding clears. */
+    private static final int POOL_WRITABILITY = 1;
+    /** How long a loop sleeps at most while a crowded pool holds writers back. */
+    private static final long POOL_WAIT_NANOS = 1_000_000;
+
+    private final RingProducer out;
+    /** This side's pool, where the buffers that cross as descriptors live; {@code null} without pools. */
+    private final ShmPool pool;
+    private final PeerSocket peer;
+    private final Counters counters;
+    private final DescriptorCodec descriptors = new DescriptorCodec();
+    private final FileRegionWriter fileRegions;
+    private boolean waitingForSpace;
+    /** Descriptors went out since the pool's crowding was last looked at. */
+    private boolean sentDescriptors;
+    private boolean waitingForPool;
+    private boolean endOfStreamPending;
+    /** {@link #prepareToSleep} asked the peer to wake this side when space frees. */
+    private boolean sleeping;
+    /** Read by any thread, through {@code isOutputShutdown()}. */
+    private volatile boolean shutdown;
+
+    Outbound(Connection connection, PeerSocket peer, ShmChannelConfig config, Counters counters) {
+        this.out = connection.out;
+        this.pool = connection.outPool;
+        this.peer = peer;
+        this.counters = counters;
+        this.fileRegions = new FileRegionWriter(config, counters, this::sendDescriptor, this::publish);
+    }
+
+    /**
+     * Writes what fits of {@code in}'s messages, removing what was written whole, and publishes it.
+     *
+     * @throws IOException if the ring is corrupt or a file region's file cannot be read
+     */
+    void write(ChannelOutboundBuffer in, Connection connection) throws IOException {
+        boolean full = false;
+        for (;;) {
+            Object msg = in.current();
+            if (msg == null) {
+                break;
+            }
+            if (msg instanceof FileRegion region) {
+                if (!fileRegions.write(region, in, connection)) {
+                    full = true;
+                    break;
+                }
+                continue;
+            }
+            ByteBuf buf = (ByteBuf) msg;
+            int readable = buf.readableBytes();
+            if (readable == 0) {
+                in.remove();
+                continue;
+            }
+            int written = offer(buf, readable);
+            if (written > 0) {
+                counters.add(Counters.BYTES_WRITTEN, written);
+                counters.add(Counters.MESSAGES_WRITTEN, written == readable ? 1 : 0);
+                in.removeBytes(written);
+            }
+            if (written < readable) {
+                full = true;
+                break;
+            }
+        }
+        waitingForSpace = full;
+        publish();
+        if (sentDescriptors) {
+            sentDescriptors = false;
+            checkPoolCrowding(in);
+        }
+    }
+
+    boolean waitingForSpace() {
+        return waitingForSpace;
+    }
+
+    boolean isShutdown() {
+        return shutdown;
+    }
+
+    /** Ends the stream: the end-of-stream record goes out now, or as soon as the ring has room for it. */
+    void shutdown() throws RingCorruptedException {
+        shutdown = true;
+        endOfStreamPending = true;
+        writeEndOfStream();
+    }
+
+    /** Writes the end-of-stream record that {@link #shutdown()} could not, if it fits now. */
+    void writeEndOfStream() throws RingCorruptedException {
+        if (endOfStreamPending && out.offerEndOfStream()) {
+            endOfStreamPending = false;
+            publish();
+        }
+    }
+
+    /**
+     * Lets writers go again once a crowded pool is relieved.
+     *
+     * @return 1 if it was relieved now, else 0
+     */
+    int relievePool(ChannelOutboundBuffer in) {
+        if (!waitingForPool) {
+            return 0;
+        }
+        checkPoolCrowding(in);
+        return waitingForPool ? 0 : 1;
+    }
+
+    /**
+     * Holds writers back — writability off — while the pool is crowded, so that they do not allocate until it runs
+     * dry and every further buffer falls back to a copy; lets them go once the peer has released enough.
+     */
+    private void checkPoolCrowding(ChannelOutboundBuffer in) {
+        if (pool == null || in == null) {
+            return;
+        }
+        if (!waitingForPool && pool.crowded()) {
+            waitingForPool = true;
+            in.setUserDefinedWritability(POOL_WRITABILITY, false);
+        } else if (waitingForPool && !pool.busy()) {
+            waitingForPool = false;
+            in.setUserDefinedWritability(POOL_WRITABILITY, true);
+        }
+    }
+
+    /** The longest the loop may sleep: shorter while the pool holds writers back. */
+    long sleepLimitNanos() {
+        return waitingForPool ? POOL_WAIT_NANOS : Long.MAX_VALUE;
+    }
+
+    /**
+     * Before the loop sleeps: if writes wait for space, asks the peer to wake this side {@code how} when it frees
+     * some.
+     *
+     * @return {@code false} if space freed meanwhile: the loop must not sleep
+     */
+    boolean prepareToSleep(Wakeup how) throws RingCorruptedException {
+        if (waitingForSpace || endOfStreamPending) {
+            if (!out.prepareToWaitForSpace(how)) {
+                return false;
+            }
+            sleeping = true;
+        }
+        return true;
+    }
+
+    /** Adds the word {@link #prepareToSleep} armed, if any. */
+    void addWaitWords(FutexWaitSet waits) {
+        if (sleeping) {
+            waits.add(out.producerWaitingWord(), Wakeup.FUTEX.word);
+        }
+    }
+
+    /** Withdraws the request of {@link #prepareToSleep}; the ring is not touched once {@code mapped} is false. */
+    void cancelSleep(boolean mapped) {
+        if (sleeping) {
+            sleeping = false;
+            if (mapped) {
+                out.cancelWaitForSpace();
+            }
+        }
+    }
+
+    /** Publishes what was written and wakes the peer if it sleeps. */
+    private void publish() {
+        peer.wake(out.publish());
+    }
+
+    /**
+     * Puts as much of {@code buf}'s readable bytes into the ring as fit, without moving its indexes: as a descriptor
+     * if they lie in this side's pool and nobody else holds them, else as a copy.
+     */
+    private int offer(ByteBuf buf, int readable) throws RingCorruptedException {
+        if (buf.hasMemoryAddress()) {
+            // One contiguous region: reach it without allocating views. It crosses by descriptor only if this write
+            // holds its only reference: a buffer someone else still holds — the rest of a decoder's cumulation, say —
+            // may be written to before the peer has read it.
+            long poolOffset = pool == null || buf.refCnt() != 1 ? -1
+                    : pool.offsetOf(buf.memoryAddress() + buf.readerIndex(), readable);
+            return poolOffset >= 0
+                    ? sendDescriptor(poolOffset, readable)
+                    : copy(BufferMemory.of(buf), buf.readerIndex(), readable);
+        }
+        if (buf.hasArray()) {
+            return copy(BufferMemory.of(buf), buf.readerIndex(), readable);
+        }
+        // Several regions (a composite): their owners are not known here, so every part is copied.
+        int total = 0;
+        for (ByteBuffer part : buf.nioBuffers(buf.readerIndex(), readable)) {
+            int length = part.remaining();
+            int written = copy(MemorySegment.ofBuffer(part), 0, length);
+            total += written;
+            if (written < length) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    /** Sends the bytes at {@code poolOffset} as a descriptor: all {@code length} of them, or none if full. */
+    private int sendDescriptor(long poolOffset, int length) throws RingCorruptedException {
+        if (!out.offerMessage(descriptors.encode(poolOffset, length), 0, PoolLayout.DESCRIPTOR_LENGTH)) {
+            return 0;
+        }
+        // The receiver's hold, taken before publication makes the descriptor visible to it.
+        pool.retainForDescriptor(poolOffset);
+        sentDescriptors = true;
+        counters.add(Counters.DESCRIPTORS_SENT, 1);
+        return length;
+    }
+
+    /** Copies up to {@code length} bytes into ring records: as many as fit. */
+    private int copy(MemorySegment src, long offset, int length) throws RingCorruptedException {
+        int written = 0;
+        while (written < length) {
+            int n = out.offer(src, offset + written, length - written);
+            if (n == 0) {
+                break;
+            }
+            written += n;
+        }
+        return written;
+    }
+}
