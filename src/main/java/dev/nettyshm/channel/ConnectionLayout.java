@@ -43,7 +43,8 @@ final class ConnectionLayout {
     static final int CLIENT_CLOSED_OFFSET = 32;
     static final int SERVER_CLOSED_OFFSET = 36;
     static final int POOL_SIZE_OFFSET = 40;
-    static final int HEADER_LENGTH = 128;
+    /** The header's room: the first ring's producer position, written on every publication, shares no line with it. */
+    static final int HEADER_LENGTH = RingDescriptor.PADDED_LENGTH;
 
     private ConnectionLayout() {
     }

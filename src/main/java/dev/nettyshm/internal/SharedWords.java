@@ -13,6 +13,13 @@ import java.lang.invoke.VarHandle;
  */
 public final class SharedWords {
 
+    /**
+     * The cache line the shared layouts are padded to: 64 bytes on x86-64 and on most arm64 cores. A word one side
+     * writes on the data path gets a line of its own — two, where adjacent-line prefetch pairs them — so that the
+     * other side's writes do not steal it.
+     */
+    public static final int CACHE_LINE_LENGTH = 64;
+
     // Exact: an int offset would make each access adapt its arguments, which C2 compiled as calls on the data path.
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();

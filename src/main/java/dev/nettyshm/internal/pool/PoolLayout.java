@@ -1,5 +1,7 @@
 package dev.nettyshm.internal.pool;
 
+import dev.nettyshm.internal.SharedWords;
+
 /**
  * The memory layout of a buffer pool: the shared memory one side of a connection allocates its outgoing buffers
  * from, and the other side reads them in. A pool of size {@code P} — a power of two, at least
@@ -50,8 +52,11 @@ public final class PoolLayout {
     /** Length of a descriptor. */
     public static final int DESCRIPTOR_LENGTH = 16;
 
-    /** Offset of the state table, after the used-slot counts of the classes. */
-    static final int STATES_OFFSET = 64;
+    /**
+     * Offset of the state table, after the used-slot counts of the classes: an int each, on a cache line of their
+     * own, since the allocations and releases of both sides write them.
+     */
+    static final int STATES_OFFSET = SharedWords.CACHE_LINE_LENGTH;
     private static final int STATE_LENGTH = Integer.BYTES;
     private static final int PAGE = 4096;
 

@@ -1,5 +1,7 @@
 package dev.nettyshm.internal.ring;
 
+import dev.nettyshm.internal.SharedWords;
+
 /**
  * The memory layout of a single-producer/single-consumer byte ring. A ring is a header of three padded words
  * followed by its data, {@code capacity} bytes, a power of two:
@@ -57,10 +59,8 @@ package dev.nettyshm.internal.ring;
  */
 public final class RingDescriptor {
 
-    /** The cache line of the processors the ring is laid out for. */
-    public static final int CACHE_LINE_LENGTH = 64;
     /** Room of a word written by one side only: two cache lines, which adjacent-line prefetch fetches as a pair. */
-    public static final int PADDED_LENGTH = 2 * CACHE_LINE_LENGTH;
+    public static final int PADDED_LENGTH = 2 * SharedWords.CACHE_LINE_LENGTH;
 
     /** Offset of the producer's position. */
     public static final int TAIL_OFFSET = 0;
