@@ -26,11 +26,17 @@ import java.lang.invoke.VarHandle;
  */
 public final class RingConsumer extends Ring {
 
+    /** What {@link #peek} returns when no record is published past the head; no record type is 0. */
+    private static final int NO_RECORD = 0;
+
     private final MemorySegment waitingWord = header.asSlice(CONSUMER_WAITING_OFFSET, Integer.BYTES);
     private long head;
     private int consumedOfRecord;
     private long tailCache;
     private boolean endOfStream;
+    private int recordIndex;
+    private int recordPayload;
+    private int recordSpan;
 
     /**
      * @param memory the ring's memory, zeroed or left empty by an earlier pair
@@ -51,41 +57,30 @@ public final class RingConsumer extends Ring {
         if (endOfStream) {
             return -1;
         }
-        int total = 0;
         long start = head;
-        long tail = tailCache;
+        int total = 0;
         while (total < maxLength) {
-            if (head == tail) {
-                tail = readTail();
-                if (head == tail) {
-                    break;
-                }
-            }
-            int index = (int) (head & mask);
-            int length = data.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
-            int type = data.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
-            int record = checkRecord(index, length, type, tail);
+            int type = peek();
             if (type == DATA) {
-                int n = Math.min(length - consumedOfRecord, maxLength - total);
-                MemorySegment.copy(data, index + RECORD_HEADER_LENGTH + consumedOfRecord, dst, offset + total, n);
+                int n = Math.min(recordPayload - consumedOfRecord, maxLength - total);
+                MemorySegment.copy(data, recordIndex + RECORD_HEADER_LENGTH + consumedOfRecord,
+                        dst, offset + total, n);
                 total += n;
                 consumedOfRecord += n;
-                if (consumedOfRecord < length) {
+                if (consumedOfRecord < recordPayload) {
                     break;
                 }
             } else if (type == END_OF_STREAM) {
                 endOfStream = true;
-                head += record;
+                consume();
                 break;
-            } else if (type == MESSAGE) {
+            } else if (type != PADDING) {
+                // Nothing published, or a message: readMessage takes it whole.
                 break;
             }
-            consumedOfRecord = 0;
-            head += record;
+            consume();
         }
-        if (head != start) {
-            putLongRelease(HEAD_OFFSET, head);
-        }
+        publishHead(start);
         return total == 0 && endOfStream ? -1 : total;
     }
 
@@ -101,30 +96,17 @@ public final class RingConsumer extends Ring {
             return -1;
         }
         long start = head;
+        int type;
+        while ((type = peek()) == PADDING) {
+            consume();
+        }
         int length = -1;
-        for (;;) {
-            long tail = head == tailCache ? readTail() : tailCache;
-            if (head == tail) {
-                break;
-            }
-            int index = (int) (head & mask);
-            int recordLength = data.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
-            int type = data.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
-            int record = checkRecord(index, recordLength, type, tail);
-            if (type == PADDING) {
-                head += record;
-                continue;
-            }
-            if (type == MESSAGE) {
-                MemorySegment.copy(data, index + RECORD_HEADER_LENGTH, dst, offset, recordLength);
-                head += record;
-                length = recordLength;
-            }
-            break;
+        if (type == MESSAGE) {
+            MemorySegment.copy(data, recordIndex + RECORD_HEADER_LENGTH, dst, offset, recordPayload);
+            length = recordPayload;
+            consume();
         }
-        if (head != start) {
-            putLongRelease(HEAD_OFFSET, head);
-        }
+        publishHead(start);
         return length;
     }
 
@@ -136,28 +118,20 @@ public final class RingConsumer extends Ring {
         if (endOfStream) {
             return true;
         }
+        if (consumedOfRecord != 0) {
+            // The rest of a record is still to be read.
+            return false;
+        }
         long start = head;
-        for (;;) {
-            long tail = head == tailCache ? readTail() : tailCache;
-            if (head == tail || consumedOfRecord != 0) {
-                break;
-            }
-            int index = (int) (head & mask);
-            int length = data.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
-            int type = data.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
-            int record = checkRecord(index, length, type, tail);
-            if (type == MESSAGE || type == DATA && length > 0) {
-                break;
-            }
-            head += record;
-            if (type == END_OF_STREAM) {
-                endOfStream = true;
-                break;
-            }
+        int type;
+        while ((type = peek()) == PADDING || type == DATA && recordPayload == 0) {
+            consume();
         }
-        if (head != start) {
-            putLongRelease(HEAD_OFFSET, head);
+        if (type == END_OF_STREAM) {
+            endOfStream = true;
+            consume();
         }
+        publishHead(start);
         return endOfStream;
     }
 
@@ -223,6 +197,40 @@ public final class RingConsumer extends Ring {
         withdrawSleep(CONSUMER_WAITING_OFFSET);
     }
 
+    /**
+     * Reads and checks the header of the record at the head, reading the producer's position only once the cached
+     * one is reached, and leaves the record's index, payload and span in {@link #recordIndex},
+     * {@link #recordPayload} and {@link #recordSpan} for the caller.
+     *
+     * @return the record's type; {@link #NO_RECORD} if none is published past the head
+     */
+    private int peek() throws RingCorruptedException {
+        if (head == tailCache && head == readTail()) {
+            return NO_RECORD;
+        }
+        int index = (int) (head & mask);
+        int payload = data.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
+        int type = data.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
+        // Callers use these checked copies, never the header again: the producer may rewrite it after the check.
+        recordSpan = checkRecord(index, payload, type);
+        recordIndex = index;
+        recordPayload = payload;
+        return type;
+    }
+
+    /** Consumes the record {@link #peek} found, ending any partial read of it. */
+    private void consume() {
+        head += recordSpan;
+        consumedOfRecord = 0;
+    }
+
+    /** Frees what this call consumed with one release store, and none when it consumed nothing. */
+    private void publishHead(long start) {
+        if (head != start) {
+            putLongRelease(HEAD_OFFSET, head);
+        }
+    }
+
     private long readTail() throws RingCorruptedException {
         long tail = getLongVolatile(TAIL_OFFSET);
         if (tail < tailCache) {
@@ -235,8 +243,8 @@ public final class RingConsumer extends Ring {
     }
 
     /** Checks the header of the record at {@code index}; returns the record's length in the ring. */
-    private int checkRecord(int index, int length, int type, long tail) throws RingCorruptedException {
-        long available = tail - head;
+    private int checkRecord(int index, int length, int type) throws RingCorruptedException {
+        long available = tailCache - head;
         if (length < 0 || length > capacity - RECORD_HEADER_LENGTH) {
             throw corrupt("record length " + length, index);
         }

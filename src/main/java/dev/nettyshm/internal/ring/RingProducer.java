@@ -91,22 +91,12 @@ public final class RingProducer extends Ring {
         if (length <= 0) {
             return 0;
         }
-        int index = (int) (tail & mask);
-        int toEnd = capacity - index;
         int smallest = RingDescriptor.recordLength(Math.min(length, MIN_SPLIT));
-        if (toEnd < smallest) {
-            // Too little room before the end for a useful record: pad to the end and write at index 0.
-            if (free(toEnd + smallest) < 0) {
-                return 0;
-            }
-            putHeader(index, toEnd - RECORD_HEADER_LENGTH, PADDING);
-            tail += toEnd;
-            toEnd = capacity;
-        }
-        long free = free(smallest);
+        long free = wrapFor(smallest);
         if (free < 0) {
             return 0;
         }
+        int toEnd = capacity - (int) (tail & mask);
         // Positions and lengths are multiples of the alignment, so the record is too.
         int largest = RingDescriptor.recordLength(Math.min(length, capacity - RECORD_HEADER_LENGTH));
         int record = (int) Math.min(Math.min(toEnd, free), largest);
@@ -136,17 +126,11 @@ public final class RingProducer extends Ring {
             throw new IllegalArgumentException(name + ": message length " + length + " is outside [1, "
                     + RingDescriptor.MAX_MESSAGE_LENGTH + "]");
         }
-        if (!fitsMessage(length)) {
+        int record = RingDescriptor.recordLength(length);
+        if (wrapFor(record) < 0) {
             return false;
         }
-        int record = RingDescriptor.recordLength(length);
         int index = (int) (tail & mask);
-        int toEnd = capacity - index;
-        if (toEnd < record) {
-            putHeader(index, toEnd - RECORD_HEADER_LENGTH, PADDING);
-            tail += toEnd;
-            index = 0;
-        }
         MemorySegment.copy(src, offset, data, index + RECORD_HEADER_LENGTH, length);
         putHeader(index, length, MESSAGE);
         tail += record;
@@ -161,9 +145,8 @@ public final class RingProducer extends Ring {
      */
     public boolean fitsMessage(int length) throws RingCorruptedException {
         int record = RingDescriptor.recordLength(length);
-        int toEnd = capacity - (int) (tail & mask);
         // A message is never split: one that does not fit before the end pads it and starts at index 0.
-        return free(toEnd < record ? toEnd + record : record) >= 0;
+        return free(paddingFor(record) + record) >= 0;
     }
 
     /**
@@ -246,6 +229,29 @@ public final class RingProducer extends Ring {
     /** Withdraws the request of {@link #prepareToWaitForSpace(Wakeup)} after waking for another reason. */
     public void cancelWaitForSpace() {
         withdrawSleep(PRODUCER_WAITING_OFFSET);
+    }
+
+    /**
+     * Makes room at the tail for {@code record} bytes in one piece: when fewer are left before the end of the data,
+     * pads them and wraps to index 0, if the ring has room for the padding and the record; otherwise writes nothing.
+     *
+     * @return the free bytes at the tail, after the padding; -1 if fewer than {@code record}
+     */
+    private long wrapFor(int record) throws RingCorruptedException {
+        int padding = paddingFor(record);
+        long free = free(padding + record);
+        if (free < 0 || padding == 0) {
+            return free;
+        }
+        putHeader((int) (tail & mask), padding - RECORD_HEADER_LENGTH, PADDING);
+        tail += padding;
+        return free - padding;
+    }
+
+    /** The padding a record of {@code record} bytes needs before it: what is left before the end, if too little. */
+    private int paddingFor(int record) {
+        int toEnd = capacity - (int) (tail & mask);
+        return toEnd < record ? toEnd : 0;
     }
 
     /**

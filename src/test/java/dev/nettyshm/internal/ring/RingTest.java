@@ -102,6 +102,30 @@ class RingTest {
     }
 
     @Test
+    void shouldNoticeTheEndOfTheStreamOnlyOnceEveryMessageAndByteBeforeItIsRead() throws Exception {
+        int payload = CAPACITY - 40 - RingDescriptor.RECORD_HEADER_LENGTH;
+        producer.offer(bytes(payload, 0), 0, payload);
+        producer.publish();
+        readAll(CAPACITY);
+        assertThat(consumer.atEndOfStream()).as("nothing is published").isFalse();
+
+        assertThat(producer.offerMessage(bytes(40, 7), 0, 40)).as("40 bytes left before the end: pad, wrap").isTrue();
+        producer.offer(bytes(3, 1), 0, 3);
+        producer.offerEndOfStream();
+        producer.publish();
+        assertThat(consumer.atEndOfStream()).as("a message is next").isFalse();
+        assertThat(consumer.pendingBytes()).as("the padding before it is consumed").isEqualTo(48 + 16 + 8);
+        assertThat(consumer.readMessage(MemorySegment.ofArray(new byte[RingDescriptor.MAX_MESSAGE_LENGTH]), 0))
+                .isEqualTo(40);
+        assertThat(consumer.atEndOfStream()).as("stream bytes are next").isFalse();
+        assertThat(readAll(3)).containsExactly(1, 2, 3);
+        assertThat(consumer.isEndOfStream()).isFalse();
+        assertThat(consumer.atEndOfStream()).isTrue();
+        assertThat(consumer.isEndOfStream()).isTrue();
+        assertThat(consumer.pendingBytes()).isZero();
+    }
+
+    @Test
     void shouldAskForAWakeupOnlyWhenTheConsumerSleeps() throws Exception {
         producer.offer(bytes(1, 0), 0, 1);
         assertThat(producer.publish()).as("the consumer is awake").isEqualTo(Wakeup.NONE);
@@ -211,6 +235,33 @@ class RingTest {
         readAll(CAPACITY);
         assertThat(producer.fitsMessage(40)).isTrue();
         assertThat(producer.offerMessage(bytes(40, 7), 0, 40)).isTrue();
+    }
+
+    @Test
+    void shouldPadAndWrapOnlyWhenTheRingHasRoomForTheRecordAfterThePadding() throws Exception {
+        producer.offer(bytes(32, 0), 0, 32);
+        int second = CAPACITY - 40 - 16 - RingDescriptor.RECORD_HEADER_LENGTH;
+        producer.offer(bytes(second, 0), 0, second);
+        producer.publish();
+        readAll(32);
+        assertThat(producer.offer(bytes(100, 0), 0, 100)).as("16 bytes before the end and 56 free: too few for 16 + 72")
+                .isZero();
+        assertThat(producer.offerMessage(bytes(40, 0), 0, 40)).as("too few for 16 + 48").isFalse();
+        MemorySegment data = memory.asSlice(RingDescriptor.HEADER_LENGTH);
+        assertThat(data.get(ValueLayout.JAVA_INT, CAPACITY - 16 + RingDescriptor.RECORD_TYPE_OFFSET))
+                .as("no padding is written").isZero();
+        assertThat(producer.hasUnpublished()).isFalse();
+
+        assertThat(producer.offerMessage(bytes(32, 9), 0, 32)).as("exactly room for 16 + 40").isTrue();
+        producer.publish();
+        assertThat(data.get(ValueLayout.JAVA_INT, CAPACITY - 16 + RingDescriptor.RECORD_TYPE_OFFSET))
+                .isEqualTo(RingDescriptor.PADDING);
+        assertThat(readAll(CAPACITY)).hasSize(second);
+        MemorySegment message = MemorySegment.ofArray(new byte[RingDescriptor.MAX_MESSAGE_LENGTH]);
+        assertThat(consumer.readMessage(message, 0)).isEqualTo(32);
+        assertThat(message.asSlice(0, 32).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(
+                bytes(32, 9).toArray(ValueLayout.JAVA_BYTE));
+        assertThat(consumer.isEmpty()).isTrue();
     }
 
     @Test
