@@ -3,7 +3,6 @@ package dev.nettyshm.channel;
 import dev.nettyshm.internal.pool.DescriptorCodec;
 import dev.nettyshm.internal.pool.PoolAllocator;
 import dev.nettyshm.internal.pool.ShmPool;
-import dev.nettyshm.internal.ring.FutexWaitSet;
 import dev.nettyshm.internal.ring.RingConsumer;
 import dev.nettyshm.internal.ring.RingCorruptedException;
 import dev.nettyshm.internal.ring.RingDescriptor;
@@ -43,8 +42,8 @@ final class Inbound {
     private boolean readRequested;
     /** A received shared buffer whose bytes are being delivered in reads, the rest of it; {@code null} if none. */
     private ByteBuf sharedPending;
-    /** {@link #prepareToSleep} asked the peer to wake this side on new data. */
-    private boolean sleeping;
+    /** Made by {@link #prepareToSleep}: the peer wakes this side on new data. */
+    private final WakeRequest wakeOnData;
     /** Read by any thread, through {@code isInputShutdown()}. */
     private volatile boolean shutdown;
     private boolean shutdownReadCompleteFired;
@@ -52,6 +51,7 @@ final class Inbound {
     Inbound(ShmChannel channel, Connection connection, PeerSocket peer, Counters counters) {
         this.channel = channel;
         this.in = connection.in;
+        this.wakeOnData = new WakeRequest(in);
         this.pool = connection.inPool;
         this.connectionName = connection.name();
         this.peer = peer;
@@ -238,26 +238,13 @@ final class Inbound {
             if (!in.prepareToSleep(how)) {
                 return false;
             }
-            sleeping = true;
+            wakeOnData.made();
         }
         return true;
     }
 
-    /** Adds the word {@link #prepareToSleep} armed, if any. */
-    void addWaitWords(FutexWaitSet waits) {
-        if (sleeping) {
-            waits.add(in.consumerWaitingWord(), Wakeup.FUTEX.word);
-        }
-    }
-
-    /** Withdraws the request of {@link #prepareToSleep}; the ring is not touched once {@code mapped} is false. */
-    void cancelSleep(boolean mapped) {
-        if (sleeping) {
-            sleeping = false;
-            if (mapped) {
-                in.cancelSleep();
-            }
-        }
+    WakeRequest wakeRequest() {
+        return wakeOnData;
     }
 
     /** Gives back the rest of a received shared buffer: the channel closed. */

@@ -3,7 +3,6 @@ package dev.nettyshm.channel;
 import dev.nettyshm.internal.pool.DescriptorCodec;
 import dev.nettyshm.internal.pool.PoolLayout;
 import dev.nettyshm.internal.pool.ShmPool;
-import dev.nettyshm.internal.ring.FutexWaitSet;
 import dev.nettyshm.internal.ring.RingCorruptedException;
 import dev.nettyshm.internal.ring.RingProducer;
 import dev.nettyshm.internal.ring.Wakeup;
@@ -49,13 +48,14 @@ final class Outbound {
     private boolean sentDescriptors;
     private boolean waitingForPool;
     private boolean endOfStreamPending;
-    /** {@link #prepareToSleep} asked the peer to wake this side when space frees. */
-    private boolean sleeping;
+    /** Made by {@link #prepareToSleep}: the peer wakes this side when space frees. */
+    private final WakeRequest wakeOnSpace;
     /** Read by any thread, through {@code isOutputShutdown()}. */
     private volatile boolean shutdown;
 
     Outbound(Connection connection, PeerSocket peer, ShmChannelConfig config, Counters counters) {
         this.out = connection.out;
+        this.wakeOnSpace = new WakeRequest(out);
         this.pool = connection.outPool;
         this.peer = peer;
         this.counters = counters;
@@ -175,26 +175,13 @@ final class Outbound {
             if (!out.prepareToWaitForSpace(how)) {
                 return false;
             }
-            sleeping = true;
+            wakeOnSpace.made();
         }
         return true;
     }
 
-    /** Adds the word {@link #prepareToSleep} armed, if any. */
-    void addWaitWords(FutexWaitSet waits) {
-        if (sleeping) {
-            waits.add(out.producerWaitingWord(), Wakeup.FUTEX.word);
-        }
-    }
-
-    /** Withdraws the request of {@link #prepareToSleep}; the ring is not touched once {@code mapped} is false. */
-    void cancelSleep(boolean mapped) {
-        if (sleeping) {
-            sleeping = false;
-            if (mapped) {
-                out.cancelWaitForSpace();
-            }
-        }
+    WakeRequest wakeRequest() {
+        return wakeOnSpace;
     }
 
     /** Publishes what was written and wakes the peer if it sleeps. */

@@ -521,8 +521,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                     socketReady();
                 }
             });
-            inbound.addWaitWords(waits);
-            outbound.addWaitWords(waits);
+            inbound.wakeRequest().addTo(waits);
+            outbound.wakeRequest().addTo(waits);
         }
 
         @Override
@@ -530,8 +530,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             if (inbound != null) {
                 // A closed channel's rings may be unmapped already: its requests are dropped, not withdrawn.
                 boolean mapped = state == State.ACTIVE;
-                inbound.cancelSleep(mapped);
-                outbound.cancelSleep(mapped);
+                inbound.wakeRequest().withdraw(mapped);
+                outbound.wakeRequest().withdraw(mapped);
             }
         }
 

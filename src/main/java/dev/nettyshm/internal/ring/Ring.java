@@ -3,20 +3,27 @@ package dev.nettyshm.internal.ring;
 import dev.nettyshm.internal.SharedWords;
 import java.lang.foreign.MemorySegment;
 
-/** What both ends of a ring share: its memory, its geometry and the handles that access it. */
-abstract sealed class Ring permits RingProducer, RingConsumer {
+/**
+ * What both ends of a ring share: its memory, its geometry, the accesses to its header, and this end's waiting word
+ * of the wake protocol ({@link RingDescriptor}).
+ */
+public abstract sealed class Ring permits RingProducer, RingConsumer {
 
     final String name;
     final MemorySegment header;
     final MemorySegment data;
     final int capacity;
     final int mask;
+    /** The offset of this end's waiting word. */
+    private final long waitingOffset;
+    private final MemorySegment waitingWord;
 
     /**
-     * @param memory exactly {@link RingDescriptor#ringLength(int)} bytes, 8-byte aligned
-     * @param name   what error messages call the ring
+     * @param memory        exactly {@link RingDescriptor#ringLength(int)} bytes, 8-byte aligned
+     * @param name          what error messages call the ring
+     * @param waitingOffset where this end's waiting word lies in the header
      */
-    Ring(MemorySegment memory, int capacity, String name) {
+    Ring(MemorySegment memory, int capacity, String name, long waitingOffset) {
         RingDescriptor.checkCapacity(capacity);
         if (memory.byteSize() != RingDescriptor.ringLength(capacity)) {
             throw new IllegalArgumentException(name + ": ring memory is " + memory.byteSize() + " bytes, a ring of "
@@ -30,6 +37,18 @@ abstract sealed class Ring permits RingProducer, RingConsumer {
         this.mask = capacity - 1;
         this.header = memory.asSlice(0, RingDescriptor.HEADER_LENGTH);
         this.data = memory.asSlice(RingDescriptor.HEADER_LENGTH, capacity);
+        this.waitingOffset = waitingOffset;
+        this.waitingWord = header.asSlice(waitingOffset, Integer.BYTES);
+    }
+
+    /** This end's waiting word: the word to sleep on after asking, by {@link Wakeup#FUTEX}, to be woken. */
+    public final MemorySegment waitingWord() {
+        return waitingWord;
+    }
+
+    /** Withdraws this end's request to be woken: it woke for another reason, or found work before sleeping. */
+    public final void cancelSleep() {
+        putIntRelease(waitingOffset, RingDescriptor.NOT_WAITING);
     }
 
     /** The ring's capacity in bytes. */
@@ -58,18 +77,13 @@ abstract sealed class Ring permits RingProducer, RingConsumer {
         return Wakeup.DOORBELL;
     }
 
-    /** Sets this side's waiting word at {@code offset} to {@code how}, before the look that decides the sleep. */
-    final void announceSleep(long offset, Wakeup how) {
+    /** Sets this end's waiting word to {@code how}, before the look at the other side that decides the sleep. */
+    final void announceSleep(Wakeup how) {
         if (how == Wakeup.NONE) {
             throw new IllegalArgumentException(name + ": a sleep must say how it is woken");
         }
         // Volatile: the StoreLoad before the caller's look at the other side's position.
-        putIntVolatile(offset, how.word);
-    }
-
-    /** Withdraws this side's waiting word at {@code offset}: it woke, or found work, before anyone woke it. */
-    final void withdrawSleep(long offset) {
-        putIntRelease(offset, RingDescriptor.NOT_WAITING);
+        putIntVolatile(waitingOffset, how.word);
     }
 
     // Accesses to the header, named for their memory ordering.

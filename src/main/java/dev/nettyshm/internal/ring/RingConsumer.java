@@ -29,7 +29,6 @@ public final class RingConsumer extends Ring {
     /** What {@link #peek} returns when no record is published past the head; no record type is 0. */
     private static final int NO_RECORD = 0;
 
-    private final MemorySegment waitingWord = header.asSlice(CONSUMER_WAITING_OFFSET, Integer.BYTES);
     private long head;
     private int consumedOfRecord;
     private long tailCache;
@@ -43,7 +42,7 @@ public final class RingConsumer extends Ring {
      * @param name   what error messages call the ring
      */
     public RingConsumer(MemorySegment memory, int capacity, String name) {
-        super(memory, capacity, name);
+        super(memory, capacity, name, CONSUMER_WAITING_OFFSET);
     }
 
     /**
@@ -170,18 +169,13 @@ public final class RingConsumer extends Ring {
      * @throws IllegalArgumentException if {@code how} is {@link Wakeup#NONE}
      */
     public boolean prepareToSleep(Wakeup how) throws RingCorruptedException {
-        announceSleep(CONSUMER_WAITING_OFFSET, how);
+        announceSleep(how);
         // The volatile store and the volatile load in readTail() are the StoreLoad pair of the protocol.
         if (!isEmpty()) {
-            withdrawSleep(CONSUMER_WAITING_OFFSET);
+            cancelSleep();
             return false;
         }
         return true;
-    }
-
-    /** This side's waiting word: the word to sleep on after {@code prepareToSleep(Wakeup.FUTEX)}. */
-    public MemorySegment consumerWaitingWord() {
-        return waitingWord;
     }
 
     /**
@@ -190,11 +184,6 @@ public final class RingConsumer extends Ring {
      */
     public void wakeProducer() {
         wakeWaiter(PRODUCER_WAITING_OFFSET);
-    }
-
-    /** Withdraws the request of {@link #prepareToSleep(Wakeup)} after waking for another reason. */
-    public void cancelSleep() {
-        withdrawSleep(CONSUMER_WAITING_OFFSET);
     }
 
     /**

@@ -29,7 +29,6 @@ public final class RingProducer extends Ring {
     /** Payload below which a record at the end of the data is not worth it: pad and wrap instead. */
     private static final int MIN_SPLIT = 64;
 
-    private final MemorySegment waitingWord = header.asSlice(PRODUCER_WAITING_OFFSET, Integer.BYTES);
     private long tail;
     private long published;
     private long headCache;
@@ -40,7 +39,7 @@ public final class RingProducer extends Ring {
      * @param name   what error messages call the ring
      */
     public RingProducer(MemorySegment memory, int capacity, String name) {
-        super(memory, capacity, name);
+        super(memory, capacity, name, PRODUCER_WAITING_OFFSET);
     }
 
     /**
@@ -212,23 +211,13 @@ public final class RingProducer extends Ring {
      * @throws IllegalArgumentException if {@code how} is {@link Wakeup#NONE}
      */
     public boolean prepareToWaitForSpace(Wakeup how) throws RingCorruptedException {
-        announceSleep(PRODUCER_WAITING_OFFSET, how);
+        announceSleep(how);
         long seen = headCache;
         if (readHead() != seen) {
-            withdrawSleep(PRODUCER_WAITING_OFFSET);
+            cancelSleep();
             return false;
         }
         return true;
-    }
-
-    /** This side's waiting word: the word to sleep on after {@code prepareToWaitForSpace(Wakeup.FUTEX)}. */
-    public MemorySegment producerWaitingWord() {
-        return waitingWord;
-    }
-
-    /** Withdraws the request of {@link #prepareToWaitForSpace(Wakeup)} after waking for another reason. */
-    public void cancelWaitForSpace() {
-        withdrawSleep(PRODUCER_WAITING_OFFSET);
     }
 
     /**

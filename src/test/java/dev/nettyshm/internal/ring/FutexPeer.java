@@ -30,7 +30,7 @@ public final class FutexPeer {
                 throw new IllegalStateException("the ring is not empty");
             }
             FutexWaitSet waits = new FutexWaitSet();
-            waits.add(consumer.consumerWaitingWord(), Wakeup.FUTEX.word);
+            waits.add(consumer.waitingWord(), Wakeup.FUTEX.word);
             System.out.println("sleeping as " + KernelTask.current().name());
             System.out.flush();
             long start = System.nanoTime();
