@@ -314,13 +314,13 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     /** Writes the low eight bits of {@code b} at {@code position}. */
     public void writeAt(long position, int b) throws IOException {
         checkPosition(position);
-        Mapping m = writableMapping(position, 1);
         for (;;) {
+            Mapping m = writableMapping(position, 1);
             try {
                 FaultBarrier.setByte(m.segment(), position, (byte) b);
                 return;
             } catch (IllegalStateException e) {
-                m = retryOrClosed(m);
+                retryOrClosed(m);
             } catch (InternalError e) {
                 throw truncated(position, 1, e);
             }
@@ -558,13 +558,14 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
 
     private void copyIn(long position, MemorySegment src, long srcOffset, long length) throws IOException {
         checkPosition(position);
-        Mapping m = writableMapping(position, length);
         for (;;) {
+            // Checked again on a retry: the remap that failed the access may have been a truncate.
+            Mapping m = writableMapping(position, length);
             try {
                 FaultBarrier.copy(src, srcOffset, m.segment(), position, length);
                 return;
             } catch (IllegalStateException e) {
-                m = retryOrClosed(m);
+                retryOrClosed(m);
             } catch (InternalError e) {
                 throw truncated(position, length, e);
             }
@@ -615,14 +616,12 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
         return m;
     }
 
-    /** After an access failed on a closed arena: the replacement mapping if there is one, else closed. */
-    private Mapping retryOrClosed(Mapping failed) throws ClosedChannelException {
-        Mapping m = live();
-        if (m == failed) {
+    /** After an access failed on a closed arena: returns if a replacement mapping is live to retry on, else throws. */
+    private void retryOrClosed(Mapping failed) throws ClosedChannelException {
+        if (live() == failed) {
             // The arena of the live mapping is only closed by close(), which clears the field first; be safe anyway.
             throw new ClosedRegionException(path);
         }
-        return m;
     }
 
     private void requireWritable() {
