@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -255,22 +256,12 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
      * Reads the byte at {@code position}.
      *
      * @return the byte as 0 to 255, or {@code -1} at or past the end
+     * @throws ClosedChannelException    if the region is closed
+     * @throws TruncatedMappingException if the file was truncated under the mapping
      */
     public int readAt(long position) throws IOException {
-        checkPosition(position);
-        for (;;) {
-            Mapping m = live();
-            if (position >= m.size()) {
-                return -1;
-            }
-            try {
-                return Byte.toUnsignedInt(FaultBarrier.getByte(m.segment(), position));
-            } catch (IllegalStateException e) {
-                retryOrClosed(m);
-            } catch (InternalError e) {
-                throw truncated(position, 1, e);
-            }
-        }
+        return (int) guarded(position, 1, false,
+                m -> position < m.size() ? Byte.toUnsignedInt(FaultBarrier.getByte(m.segment(), position)) : -1);
     }
 
     // ---------------------------------------------------------------- positional writes
@@ -311,20 +302,15 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
         return src.byteSize();
     }
 
-    /** Writes the low eight bits of {@code b} at {@code position}. */
+    /**
+     * Writes the low eight bits of {@code b} at {@code position}. Throws as
+     * {@link #writeAt(long, byte[], int, int)} does.
+     */
     public void writeAt(long position, int b) throws IOException {
-        checkPosition(position);
-        for (;;) {
-            Mapping m = writableMapping(position, 1);
-            try {
-                FaultBarrier.setByte(m.segment(), position, (byte) b);
-                return;
-            } catch (IllegalStateException e) {
-                retryOrClosed(m);
-            } catch (InternalError e) {
-                throw truncated(position, 1, e);
-            }
-        }
+        guarded(position, 1, true, m -> {
+            FaultBarrier.setByte(m.segment(), position, (byte) b);
+            return 1;
+        });
     }
 
     // ---------------------------------------------------------------- sequential access
@@ -484,25 +470,22 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
      *
      * @throws ClosedChannelException    if the region is closed
      * @throws TruncatedMappingException if the file was truncated under the mapping
+     * @throws IOException               naming the file, if {@code msync} fails
      */
     public void force() throws IOException {
         if (!writable) {
             live();
             return;
         }
-        for (;;) {
-            Mapping m = live();
+        // The whole mapping: the length is clamped to its end.
+        guarded(0, Long.MAX_VALUE, false, m -> {
             try {
                 m.segment().force();
-                return;
-            } catch (IllegalStateException e) {
-                retryOrClosed(m);
-            } catch (java.io.UncheckedIOException e) {
+                return 0;
+            } catch (UncheckedIOException e) {
                 throw new IOException(path + ": msync failed", e.getCause());
-            } catch (InternalError e) {
-                throw truncated(0, m.size(), e);
             }
-        }
+        });
     }
 
     /**
@@ -537,37 +520,46 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     // ---------------------------------------------------------------- internals
 
     private long copyOut(long position, MemorySegment dst, long dstOffset, long length) throws IOException {
-        checkPosition(position);
-        for (;;) {
-            Mapping m = live();
+        return guarded(position, length, false, m -> {
             long available = m.size() - position;
             if (available <= 0) {
                 return length == 0 && available == 0 ? 0 : -1;
             }
             long n = Math.min(length, available);
-            try {
-                FaultBarrier.copy(m.segment(), position, dst, dstOffset, n);
-                return n;
-            } catch (IllegalStateException e) {
-                retryOrClosed(m);
-            } catch (InternalError e) {
-                throw truncated(position, n, e);
-            }
-        }
+            FaultBarrier.copy(m.segment(), position, dst, dstOffset, n);
+            return n;
+        });
     }
 
     private void copyIn(long position, MemorySegment src, long srcOffset, long length) throws IOException {
+        guarded(position, length, true, m -> {
+            FaultBarrier.copy(src, srcOffset, m.segment(), position, length);
+            return length;
+        });
+    }
+
+    /** An access to a mapping's memory, through {@link FaultBarrier}; its result is the caller's. */
+    @FunctionalInterface
+    private interface Access {
+        long on(Mapping m) throws IOException;
+    }
+
+    /**
+     * Runs {@code access} on the live mapping and, when a concurrent grow or truncate unmapped it during the access,
+     * again on the replacement. A fault becomes {@link TruncatedMappingException} for the {@code length} bytes at
+     * {@code position}, or the fewer before the mapping's end. A {@code write} checks on every attempt that the bytes
+     * fit, growing a growable region: the remap that failed the last attempt may have been a truncate.
+     */
+    private long guarded(long position, long length, boolean write, Access access) throws IOException {
         checkPosition(position);
         for (;;) {
-            // Checked again on a retry: the remap that failed the access may have been a truncate.
-            Mapping m = writableMapping(position, length);
+            Mapping m = write ? writableMapping(position, length) : live();
             try {
-                FaultBarrier.copy(src, srcOffset, m.segment(), position, length);
-                return;
+                return access.on(m);
             } catch (IllegalStateException e) {
                 retryOrClosed(m);
             } catch (InternalError e) {
-                throw truncated(position, length, e);
+                throw truncated(position, Math.min(length, m.size() - position), e);
             }
         }
     }
@@ -602,7 +594,7 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     private Mapping remap(Mapping old, long newSize) throws IOException {
         Mapping fresh = map(newSize);
         mapping = fresh;
-        // Readers still on the old mapping fail with IllegalStateException and retry on the new one.
+        // Accesses still on the old mapping fail with IllegalStateException and retry on the new one.
         old.arena().close();
         LOG.log(System.Logger.Level.DEBUG, "remap {0} size {1} -> {2}", path, old.size(), newSize);
         return fresh;
