@@ -63,9 +63,9 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     private final boolean writable;
     private final boolean growable;
     private final boolean unlinkOnClose;
-    /** Guards {@link #position}, growth and close. */
+    /** Guards the sequential position, growth and close. */
     private final Object lock = new Object();
-    private long position;
+    private final RegionCursor cursor = new RegionCursor(this, lock);
 
     /** The memory of one {@code mmap} call and the arena whose close unmaps it. */
     private record Mapping(Arena arena, MemorySegment segment) {
@@ -318,20 +318,14 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     /** The position of the sequential methods. */
     @Override
     public long position() throws ClosedChannelException {
-        synchronized (lock) {
-            live();
-            return position;
-        }
+        return cursor.position();
     }
 
     /** Sets the position of the sequential methods; it may lie past the end, where reads return {@code -1}. */
     @Override
     public MappedRegion position(long newPosition) throws ClosedChannelException {
         checkPosition(newPosition);
-        synchronized (lock) {
-            live();
-            position = newPosition;
-        }
+        cursor.position(newPosition);
         return this;
     }
 
@@ -342,79 +336,37 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
      * @throws IllegalArgumentException if the new position would be negative
      */
     public long seek(long offset, SeekOrigin origin) throws ClosedChannelException {
-        synchronized (lock) {
-            Mapping m = live();
-            long base = switch (origin) {
-                case START -> 0;
-                case CURRENT -> position;
-                case END -> m.size();
-            };
-            long target = base + offset;
-            if (target < 0 || (offset > 0 && target < base)) {
-                throw new IllegalArgumentException(path + ": seek " + offset + " from " + origin + " (at " + base
-                        + ") leaves the range of positions");
-            }
-            position = target;
-            return target;
-        }
+        return cursor.seek(offset, origin);
     }
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        synchronized (lock) {
-            int n = readAt(position, dst);
-            if (n > 0) {
-                position += n;
-            }
-            return n;
-        }
+        return cursor.read(dst);
     }
 
     /** Reads into {@code dst} at the position and advances it; {@code -1} at the end. */
     public int read(byte[] dst, int offset, int length) throws IOException {
-        synchronized (lock) {
-            int n = readAt(position, dst, offset, length);
-            if (n > 0) {
-                position += n;
-            }
-            return n;
-        }
+        return cursor.read(dst, offset, length);
     }
 
     /** Reads one byte (0 to 255) at the position and advances it; {@code -1} at the end. */
     public int read() throws IOException {
-        synchronized (lock) {
-            int b = readAt(position);
-            if (b >= 0) {
-                position++;
-            }
-            return b;
-        }
+        return cursor.read();
     }
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        synchronized (lock) {
-            int n = writeAt(position, src);
-            position += n;
-            return n;
-        }
+        return cursor.write(src);
     }
 
     /** Writes {@code length} bytes of {@code src} at the position and advances it. */
     public void write(byte[] src, int offset, int length) throws IOException {
-        synchronized (lock) {
-            writeAt(position, src, offset, length);
-            position += length;
-        }
+        cursor.write(src, offset, length);
     }
 
     /** Writes one byte at the position and advances it. */
     public void write(int b) throws IOException {
-        synchronized (lock) {
-            writeAt(position, b);
-            position++;
-        }
+        cursor.write(b);
     }
 
     /**
@@ -459,7 +411,7 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
                 remap(m, size);
                 channel.truncate(fileOffset + size);
             }
-            position = Math.min(position, size);
+            cursor.clampTo(size);
         }
         return this;
     }
