@@ -441,8 +441,9 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     }
 
     /**
-     * Unmaps the memory at once and closes the file ({@link MapOption#UNLINK_ON_CLOSE}: and removes it); idempotent. Calls racing it on other threads throw
-     * {@link ClosedChannelException}. Segments and buffers obtained from the region become invalid.
+     * Unmaps the memory at once and closes the file ({@link MapOption#UNLINK_ON_CLOSE}: and removes it);
+     * idempotent. Calls racing it on other threads throw {@link ClosedChannelException}. Segments and buffers
+     * obtained from the region become invalid.
      */
     @Override
     public void close() throws IOException {
