@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -62,9 +63,9 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     private final boolean writable;
     private final boolean growable;
     private final boolean unlinkOnClose;
-    /** Guards {@link #position}, growth and close. */
+    /** Guards the sequential position, growth and close. */
     private final Object lock = new Object();
-    private long position;
+    private final RegionCursor cursor = new RegionCursor(this, lock);
 
     /** The memory of one {@code mmap} call and the arena whose close unmaps it. */
     private record Mapping(Arena arena, MemorySegment segment) {
@@ -255,22 +256,12 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
      * Reads the byte at {@code position}.
      *
      * @return the byte as 0 to 255, or {@code -1} at or past the end
+     * @throws ClosedChannelException    if the region is closed
+     * @throws TruncatedMappingException if the file was truncated under the mapping
      */
     public int readAt(long position) throws IOException {
-        checkPosition(position);
-        for (;;) {
-            Mapping m = live();
-            if (position >= m.size()) {
-                return -1;
-            }
-            try {
-                return Byte.toUnsignedInt(FaultBarrier.getByte(m.segment(), position));
-            } catch (IllegalStateException e) {
-                retryOrClosed(m);
-            } catch (InternalError e) {
-                throw truncated(position, 1, e);
-            }
-        }
+        return (int) guarded(position, 1, false,
+                m -> position < m.size() ? Byte.toUnsignedInt(FaultBarrier.getByte(m.segment(), position)) : -1);
     }
 
     // ---------------------------------------------------------------- positional writes
@@ -311,20 +302,15 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
         return src.byteSize();
     }
 
-    /** Writes the low eight bits of {@code b} at {@code position}. */
+    /**
+     * Writes the low eight bits of {@code b} at {@code position}. Throws as
+     * {@link #writeAt(long, byte[], int, int)} does.
+     */
     public void writeAt(long position, int b) throws IOException {
-        checkPosition(position);
-        Mapping m = writableMapping(position, 1);
-        for (;;) {
-            try {
-                FaultBarrier.setByte(m.segment(), position, (byte) b);
-                return;
-            } catch (IllegalStateException e) {
-                m = retryOrClosed(m);
-            } catch (InternalError e) {
-                throw truncated(position, 1, e);
-            }
-        }
+        guarded(position, 1, true, m -> {
+            FaultBarrier.setByte(m.segment(), position, (byte) b);
+            return 1;
+        });
     }
 
     // ---------------------------------------------------------------- sequential access
@@ -332,20 +318,14 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     /** The position of the sequential methods. */
     @Override
     public long position() throws ClosedChannelException {
-        synchronized (lock) {
-            live();
-            return position;
-        }
+        return cursor.position();
     }
 
     /** Sets the position of the sequential methods; it may lie past the end, where reads return {@code -1}. */
     @Override
     public MappedRegion position(long newPosition) throws ClosedChannelException {
         checkPosition(newPosition);
-        synchronized (lock) {
-            live();
-            position = newPosition;
-        }
+        cursor.position(newPosition);
         return this;
     }
 
@@ -356,79 +336,37 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
      * @throws IllegalArgumentException if the new position would be negative
      */
     public long seek(long offset, SeekOrigin origin) throws ClosedChannelException {
-        synchronized (lock) {
-            Mapping m = live();
-            long base = switch (origin) {
-                case START -> 0;
-                case CURRENT -> position;
-                case END -> m.size();
-            };
-            long target = base + offset;
-            if (target < 0 || (offset > 0 && target < base)) {
-                throw new IllegalArgumentException(path + ": seek " + offset + " from " + origin + " (at " + base
-                        + ") leaves the range of positions");
-            }
-            position = target;
-            return target;
-        }
+        return cursor.seek(offset, origin);
     }
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        synchronized (lock) {
-            int n = readAt(position, dst);
-            if (n > 0) {
-                position += n;
-            }
-            return n;
-        }
+        return cursor.read(dst);
     }
 
     /** Reads into {@code dst} at the position and advances it; {@code -1} at the end. */
     public int read(byte[] dst, int offset, int length) throws IOException {
-        synchronized (lock) {
-            int n = readAt(position, dst, offset, length);
-            if (n > 0) {
-                position += n;
-            }
-            return n;
-        }
+        return cursor.read(dst, offset, length);
     }
 
     /** Reads one byte (0 to 255) at the position and advances it; {@code -1} at the end. */
     public int read() throws IOException {
-        synchronized (lock) {
-            int b = readAt(position);
-            if (b >= 0) {
-                position++;
-            }
-            return b;
-        }
+        return cursor.read();
     }
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        synchronized (lock) {
-            int n = writeAt(position, src);
-            position += n;
-            return n;
-        }
+        return cursor.write(src);
     }
 
     /** Writes {@code length} bytes of {@code src} at the position and advances it. */
     public void write(byte[] src, int offset, int length) throws IOException {
-        synchronized (lock) {
-            writeAt(position, src, offset, length);
-            position += length;
-        }
+        cursor.write(src, offset, length);
     }
 
     /** Writes one byte at the position and advances it. */
     public void write(int b) throws IOException {
-        synchronized (lock) {
-            writeAt(position, b);
-            position++;
-        }
+        cursor.write(b);
     }
 
     /**
@@ -473,7 +411,7 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
                 remap(m, size);
                 channel.truncate(fileOffset + size);
             }
-            position = Math.min(position, size);
+            cursor.clampTo(size);
         }
         return this;
     }
@@ -484,30 +422,28 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
      *
      * @throws ClosedChannelException    if the region is closed
      * @throws TruncatedMappingException if the file was truncated under the mapping
+     * @throws IOException               naming the file, if {@code msync} fails
      */
     public void force() throws IOException {
         if (!writable) {
             live();
             return;
         }
-        for (;;) {
-            Mapping m = live();
+        // The whole mapping: the length is clamped to its end.
+        guarded(0, Long.MAX_VALUE, false, m -> {
             try {
                 m.segment().force();
-                return;
-            } catch (IllegalStateException e) {
-                retryOrClosed(m);
-            } catch (java.io.UncheckedIOException e) {
+                return 0;
+            } catch (UncheckedIOException e) {
                 throw new IOException(path + ": msync failed", e.getCause());
-            } catch (InternalError e) {
-                throw truncated(0, m.size(), e);
             }
-        }
+        });
     }
 
     /**
-     * Unmaps the memory at once and closes the file ({@link MapOption#UNLINK_ON_CLOSE}: and removes it); idempotent. Calls racing it on other threads throw
-     * {@link ClosedChannelException}. Segments and buffers obtained from the region become invalid.
+     * Unmaps the memory at once and closes the file ({@link MapOption#UNLINK_ON_CLOSE}: and removes it);
+     * idempotent. Calls racing it on other threads throw {@link ClosedChannelException}. Segments and buffers
+     * obtained from the region become invalid.
      */
     @Override
     public void close() throws IOException {
@@ -537,36 +473,46 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     // ---------------------------------------------------------------- internals
 
     private long copyOut(long position, MemorySegment dst, long dstOffset, long length) throws IOException {
-        checkPosition(position);
-        for (;;) {
-            Mapping m = live();
+        return guarded(position, length, false, m -> {
             long available = m.size() - position;
             if (available <= 0) {
                 return length == 0 && available == 0 ? 0 : -1;
             }
             long n = Math.min(length, available);
-            try {
-                FaultBarrier.copy(m.segment(), position, dst, dstOffset, n);
-                return n;
-            } catch (IllegalStateException e) {
-                retryOrClosed(m);
-            } catch (InternalError e) {
-                throw truncated(position, n, e);
-            }
-        }
+            FaultBarrier.copy(m.segment(), position, dst, dstOffset, n);
+            return n;
+        });
     }
 
     private void copyIn(long position, MemorySegment src, long srcOffset, long length) throws IOException {
+        guarded(position, length, true, m -> {
+            FaultBarrier.copy(src, srcOffset, m.segment(), position, length);
+            return length;
+        });
+    }
+
+    /** An access to a mapping's memory, through {@link FaultBarrier}; its result is the caller's. */
+    @FunctionalInterface
+    private interface Access {
+        long on(Mapping m) throws IOException;
+    }
+
+    /**
+     * Runs {@code access} on the live mapping and, when a concurrent grow or truncate unmapped it during the access,
+     * again on the replacement. A fault becomes {@link TruncatedMappingException} for the {@code length} bytes at
+     * {@code position}, or the fewer before the mapping's end. A {@code write} checks on every attempt that the bytes
+     * fit, growing a growable region: the remap that failed the last attempt may have been a truncate.
+     */
+    private long guarded(long position, long length, boolean write, Access access) throws IOException {
         checkPosition(position);
-        Mapping m = writableMapping(position, length);
         for (;;) {
+            Mapping m = write ? writableMapping(position, length) : live();
             try {
-                FaultBarrier.copy(src, srcOffset, m.segment(), position, length);
-                return;
+                return access.on(m);
             } catch (IllegalStateException e) {
-                m = retryOrClosed(m);
+                retryOrClosed(m);
             } catch (InternalError e) {
-                throw truncated(position, length, e);
+                throw truncated(position, Math.min(length, m.size() - position), e);
             }
         }
     }
@@ -601,7 +547,7 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
     private Mapping remap(Mapping old, long newSize) throws IOException {
         Mapping fresh = map(newSize);
         mapping = fresh;
-        // Readers still on the old mapping fail with IllegalStateException and retry on the new one.
+        // Accesses still on the old mapping fail with IllegalStateException and retry on the new one.
         old.arena().close();
         LOG.log(System.Logger.Level.DEBUG, "remap {0} size {1} -> {2}", path, old.size(), newSize);
         return fresh;
@@ -615,14 +561,12 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
         return m;
     }
 
-    /** After an access failed on a closed arena: the replacement mapping if there is one, else closed. */
-    private Mapping retryOrClosed(Mapping failed) throws ClosedChannelException {
-        Mapping m = live();
-        if (m == failed) {
+    /** After an access failed on a closed arena: returns if a replacement mapping is live to retry on, else throws. */
+    private void retryOrClosed(Mapping failed) throws ClosedChannelException {
+        if (live() == failed) {
             // The arena of the live mapping is only closed by close(), which clears the field first; be safe anyway.
             throw new ClosedRegionException(path);
         }
-        return m;
     }
 
     private void requireWritable() {

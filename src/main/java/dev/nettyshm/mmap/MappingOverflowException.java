@@ -1,6 +1,7 @@
 package dev.nettyshm.mmap;
 
 import java.io.IOException;
+import java.io.Serial;
 import java.nio.file.Path;
 
 /**
@@ -8,16 +9,20 @@ import java.nio.file.Path;
  */
 public final class MappingOverflowException extends IOException {
 
-    private final Path path;
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    /** A string: {@link Path} is not serializable. {@link #path()} rebuilds it on the default file system. */
+    private final String path;
 
     MappingOverflowException(Path path, long position, long length, long size) {
         super(path + ": write of " + length + " bytes at offset " + position + " passes the end of the mapping (size "
                 + size + "); open it with MapOption.GROWABLE to let it grow");
-        this.path = path;
+        this.path = path.toString();
     }
 
     /** The file of the region. */
     public Path path() {
-        return path;
+        return Path.of(path);
     }
 }

@@ -1,6 +1,7 @@
 package dev.nettyshm.mmap;
 
 import java.io.IOException;
+import java.io.Serial;
 import java.nio.file.Path;
 
 /**
@@ -10,12 +11,16 @@ import java.nio.file.Path;
  */
 public final class TruncatedMappingException extends IOException {
 
-    private final Path path;
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    /** A string: {@link Path} is not serializable. {@link #path()} rebuilds it on the default file system. */
+    private final String path;
 
     TruncatedMappingException(Path path, long fileOffset, long length, long fileSize, Throwable cause) {
         super(path + ": access of " + length + " bytes at file offset " + fileOffset + " faulted: "
                 + reason(fileOffset + length, fileSize), cause);
-        this.path = path;
+        this.path = path.toString();
     }
 
     private static String reason(long end, long fileSize) {
@@ -32,6 +37,6 @@ public final class TruncatedMappingException extends IOException {
 
     /** The file under the mapping. */
     public Path path() {
-        return path;
+        return Path.of(path);
     }
 }

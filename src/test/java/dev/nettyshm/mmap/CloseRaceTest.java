@@ -16,11 +16,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code close()} and growth racing readers and writers on other threads: exceptions, never a crash. */
+/**
+ * {@code close()}, growth and truncation racing readers and writers on other threads: documented exceptions, never a
+ * crash.
+ */
 class CloseRaceTest {
 
     private static final int ROUNDS = 200;
     private static final int SIZE = 1 << 20;
+    private static final int CHUNK = 256 * 1024;
 
     @TempDir
     Path dir;
@@ -67,6 +71,62 @@ class CloseRaceTest {
         mapped.close();
         reader.join(10_000);
         assertThat(unexpected.get()).isNull();
+    }
+
+    @Test
+    void shouldRefuseAWriteThatARacingTruncateCutsShortWithMappingOverflowNeverIndexOutOfBounds() throws Exception {
+        Path file = dir.resolve("truncate-race.bin");
+        for (int round = 0; round < ROUNDS; round++) {
+            try (MappedFile mapped = MappedFile.open(file, SIZE, READ, WRITE, CREATE)) {
+                Writer writer = writeAtTheEndUntilFailure(mapped, Long.MAX_VALUE);
+                mapped.truncate(SIZE - CHUNK / 2);
+                assertThat(writer.failure()).as("round " + round).isInstanceOf(MappingOverflowException.class);
+            }
+        }
+    }
+
+    @Test
+    void shouldGrowAGrowableMappingAgainForAWriteThatARacingTruncateCutsShort() throws Exception {
+        Path file = dir.resolve("truncate-grow-race.bin");
+        try (MappedFile mapped = MappedFile.window(file, 0, SIZE, Set.of(READ, WRITE, CREATE, MapOption.GROWABLE))) {
+            Writer writer = writeAtTheEndUntilFailure(mapped, 2_000);
+            while (writer.thread().isAlive()) {
+                mapped.truncate(SIZE - CHUNK / 2);
+            }
+            assertThat(writer.failure()).isNull();
+        }
+    }
+
+    private record Writer(Thread thread, AtomicReference<Throwable> failed) {
+        Throwable failure() throws InterruptedException {
+            thread.join(10_000);
+            assertThat(thread.isAlive()).isFalse();
+            return failed.get();
+        }
+    }
+
+    /**
+     * Writes {@value #CHUNK} bytes ending at {@value #SIZE}, {@code writes} times or until a write fails, on another
+     * thread; returns once the first write is done, so that what the caller does next races the following ones.
+     */
+    private static Writer writeAtTheEndUntilFailure(MappedRegion region, long writes) throws InterruptedException {
+        byte[] chunk = new byte[CHUNK];
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        CountDownLatch wrote = new CountDownLatch(1);
+        Thread thread = Thread.ofPlatform().start(() -> {
+            try {
+                for (long i = 0; i < writes; i++) {
+                    region.writeAt(SIZE - CHUNK, chunk);
+                    wrote.countDown();
+                }
+            } catch (Throwable t) {
+                failed.set(t);
+            } finally {
+                wrote.countDown();
+            }
+        });
+        wrote.await();
+        return new Writer(thread, failed);
     }
 
     private interface Access {
