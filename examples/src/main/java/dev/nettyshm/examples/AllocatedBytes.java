@@ -32,12 +32,17 @@ final class AllocatedBytes {
     private static final VarHandle ERRNO = CAPTURED.varHandle(
             MemoryLayout.PathElement.groupElement("errno"));
     private static final Optional<MethodHandle> STATX = Linker.nativeLinker().defaultLookup().find("statx")
-            .map(address -> Linker.nativeLinker().downcallHandle(address,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
-                    Linker.Option.captureCallState("errno")));
+            .map(AllocatedBytes::statx);
 
     private AllocatedBytes() {
+    }
+
+    /** A handle on the C library's {@code statx}; restricted: the example runs with native access granted. */
+    @SuppressWarnings("restricted")
+    private static MethodHandle statx(MemorySegment address) {
+        return Linker.nativeLinker().downcallHandle(address, FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS), Linker.Option.captureCallState("errno"));
     }
 
     /**

@@ -102,7 +102,8 @@ public final class FileMapping {
     private static void sparse(Path dir) throws IOException {
         Path probe = dir.resolve("probe.bin");
         OptionalLong probeAllocated;
-        try (MappedFile mapped = MappedFile.open(probe, PROBE_SIZE, READ, WRITE, CREATE_NEW)) {
+        try (MappedFile _ = MappedFile.open(probe, PROBE_SIZE, READ, WRITE, CREATE_NEW)) {
+            // Asked while the file is mapped: mapping it must not allocate it.
             probeAllocated = AllocatedBytes.of(probe);
         }
         Files.delete(probe);

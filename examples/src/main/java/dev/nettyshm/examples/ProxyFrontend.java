@@ -73,7 +73,6 @@ final class ProxyFrontend extends ChannelInboundHandlerAdapter {
         closeOnFlush(ctx.channel());
     }
 
-    /** Closes {@code channel} once everything written to it so far has been flushed. */
     /**
      * Writes {@code msg}, read from {@code from}, to {@code to}, and reads {@code from} again only once the write
      * is done: one side is read only as fast as the other takes it.
@@ -88,6 +87,7 @@ final class ProxyFrontend extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /** Closes {@code channel} once everything written to it so far has been flushed. */
     static void closeOnFlush(Channel channel) {
         if (channel.isActive()) {
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
