@@ -108,8 +108,16 @@ public abstract sealed class Ring permits RingProducer, RingConsumer {
         SharedWords.putIntRelease(header, offset, value);
     }
 
-    /** Checks a position pair read from shared memory; the one that was read is {@code field}. */
-    final void checkPositions(long head, long tail, String field, long value) throws RingCorruptedException {
+    /**
+     * Checks the other end's position {@code value}, just read from shared memory as {@code field}: it never goes back
+     * from the one seen before, {@code seen}, and with this end's own it makes a possible pair ({@code head},
+     * {@code tail}): aligned, and at most a capacity apart.
+     */
+    final void checkOtherPosition(String field, long value, long seen, long head, long tail)
+            throws RingCorruptedException {
+        if (value < seen) {
+            throw new RingCorruptedException(name + ": " + field + " went back from " + seen + " to " + value);
+        }
         long used = tail - head;
         if (used < 0 || used > capacity || (value & (RingDescriptor.RECORD_ALIGNMENT - 1)) != 0) {
             throw new RingCorruptedException(name + ": " + field + " " + value + " is impossible (head " + head

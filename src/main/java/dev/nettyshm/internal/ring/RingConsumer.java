@@ -222,11 +222,7 @@ public final class RingConsumer extends Ring {
 
     private long readTail() throws RingCorruptedException {
         long tail = getLongVolatile(TAIL_OFFSET);
-        if (tail < tailCache) {
-            throw new RingCorruptedException(name + ": producer position went back from " + tailCache + " to "
-                    + tail);
-        }
-        checkPositions(head, tail, "producer position", tail);
+        checkOtherPosition("producer position", tail, tailCache, head, tail);
         tailCache = tail;
         return tail;
     }

@@ -259,11 +259,7 @@ public final class RingProducer extends Ring {
     /** Reads and checks the consumer's position, and caches it. */
     private long readHead() throws RingCorruptedException {
         long head = getLongVolatile(HEAD_OFFSET);
-        if (head < headCache) {
-            throw new RingCorruptedException(name + ": consumer position went back from " + headCache + " to "
-                    + head);
-        }
-        checkPositions(head, tail, "consumer position", head);
+        checkOtherPosition("consumer position", head, headCache, head, tail);
         headCache = head;
         return head;
     }
