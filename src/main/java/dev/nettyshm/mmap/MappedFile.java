@@ -61,15 +61,8 @@ public final class MappedFile extends MappedRegion {
     }
 
     private static MappedFile whole(Path path, MapOptions parsed, FileAttribute<?>... attributes) throws IOException {
-        FileChannel channel = FileChannel.open(path, parsed.fileOptions(), attributes);
-        long size;
-        try {
-            size = channel.size();
-        } catch (IOException e) {
-            channel.close();
-            throw e;
-        }
-        return new MappedFile(path, channel, 0, size, parsed);
+        return new MappedFile(path, FileChannel.open(path, parsed.fileOptions(), attributes), 0, WHOLE_FILE,
+                parsed);
     }
 
     /**

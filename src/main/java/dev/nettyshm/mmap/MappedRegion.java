@@ -74,6 +74,9 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
         }
     }
 
+    /** A {@code size} for the constructor: as many bytes as the file has once it is open. */
+    static final long WHOLE_FILE = -1;
+
     /** Maps {@code size} bytes of {@code channel} from {@code fileOffset}; on failure the channel is closed. */
     MappedRegion(Path path, FileChannel channel, long fileOffset, long size, boolean writable,
             MapOptions options) throws IOException {
@@ -88,7 +91,7 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
             throw new IllegalArgumentException(path + ": GROWABLE needs WRITE");
         }
         try {
-            this.mapping = map(size);
+            this.mapping = map(size == WHOLE_FILE ? channel.size() : size);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -586,12 +589,6 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
      * {@link InternalError}; say what happened, in terms of the file.
      */
     private IOException truncated(long position, long length, InternalError cause) {
-        long fileSize;
-        try {
-            fileSize = channel.size();
-        } catch (IOException e) {
-            fileSize = -1;
-        }
-        return new TruncatedMappingException(path, fileOffset + position, length, fileSize, cause);
+        return TruncatedMappingException.of(path, channel, fileOffset + position, length, cause);
     }
 }

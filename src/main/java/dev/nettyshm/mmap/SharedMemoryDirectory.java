@@ -176,15 +176,8 @@ public final class SharedMemoryDirectory {
     public SharedMemory open(String name, OpenOption... options) throws IOException {
         Path file = resolve(name);
         MapOptions parsed = readOnlyRequested(options) ? options(options) : options(options, StandardOpenOption.WRITE);
-        FileChannel channel = FileChannel.open(file, parsed.fileOptions());
-        long size;
-        try {
-            size = channel.size();
-        } catch (IOException e) {
-            channel.close();
-            throw e;
-        }
-        return new SharedMemory(this, name, channel, size, parsed);
+        return new SharedMemory(this, name, FileChannel.open(file, parsed.fileOptions()), MappedRegion.WHOLE_FILE,
+                parsed);
     }
 
     /** Maps the segment created with this id. */

@@ -2,6 +2,7 @@ package dev.nettyshm.mmap;
 
 import java.io.IOException;
 import java.io.Serial;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
@@ -21,6 +22,18 @@ public final class TruncatedMappingException extends IOException {
         super(path + ": access of " + length + " bytes at file offset " + fileOffset + " faulted: "
                 + reason(fileOffset + length, fileSize), cause);
         this.path = path.toString();
+    }
+
+    /** For an access that faulted: asks the file's size now, to say why. */
+    static TruncatedMappingException of(Path path, FileChannel channel, long fileOffset, long length,
+            Throwable cause) {
+        long fileSize;
+        try {
+            fileSize = channel.size();
+        } catch (IOException e) {
+            fileSize = -1;
+        }
+        return new TruncatedMappingException(path, fileOffset, length, fileSize, cause);
     }
 
     private static String reason(long end, long fileSize) {
