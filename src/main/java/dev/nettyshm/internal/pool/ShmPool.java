@@ -27,6 +27,8 @@ public final class ShmPool {
 
     private final String name;
     private final int poolSize;
+    /** Bytes of all slots, headroom included: where pool offsets end. */
+    private final long slotsLength;
     private final MemorySegment used;
     private final MemorySegment states;
     private final MemorySegment slots;
@@ -75,7 +77,8 @@ public final class ShmPool {
         this.statesLength = PoolLayout.statesLength(poolSize);
         this.used = memory.asSlice(0, PoolLayout.STATES_OFFSET);
         this.states = memory.asSlice(PoolLayout.STATES_OFFSET, statesLength - PoolLayout.STATES_OFFSET);
-        this.slots = memory.asSlice(statesLength, poolSize);
+        this.slotsLength = PoolLayout.slotsLength(poolSize);
+        this.slots = memory.asSlice(statesLength, slotsLength);
         this.slotsAddress = slots.address();
         this.lease = lease;
         this.backing = backing;
@@ -84,7 +87,7 @@ public final class ShmPool {
         for (int c = 0; c < PoolLayout.SLOT_SIZES.length; c++) {
             regionStart[c] = start;
             int length = PoolLayout.regionLength(poolSize, c);
-            firstSlot[c + 1] = firstSlot[c] + length / PoolLayout.SLOT_SIZES[c];
+            firstSlot[c + 1] = firstSlot[c] + PoolLayout.slotsOf(poolSize, c);
             start += length;
         }
     }
@@ -99,7 +102,7 @@ public final class ShmPool {
         for (int c = sizeClass; c >= 0 && c >= sizeClass - 1; c--) {
             int slot = take(c);
             if (slot >= 0) {
-                return new ShmByteBuf(alloc, this, slot, view(slotStart(slot), initialCapacity), maxCapacity, 0);
+                return new ShmByteBuf(alloc, this, slot, view(bufferStart(slot), initialCapacity), maxCapacity, 0);
             }
         }
         return null;
@@ -115,7 +118,7 @@ public final class ShmPool {
             return false;
         }
         try {
-            backing.reserve(statesLength + slotStart(slot), slotSize(slot));
+            backing.reserve(statesLength + slotStart(slot), slotLength(slot));
             backed.set(slot, 1);
             return true;
         } catch (IOException e) {
@@ -143,7 +146,7 @@ public final class ShmPool {
             int slot = take(c);
             if (slot >= 0) {
                 int capacity = Math.min(PoolLayout.SLOT_SIZES[c], max);
-                return new ShmByteBuf(alloc, this, slot, view(slotStart(slot), capacity), capacity, 0);
+                return new ShmByteBuf(alloc, this, slot, view(bufferStart(slot), capacity), capacity, 0);
             }
         }
         return null;
@@ -195,11 +198,27 @@ public final class ShmPool {
      */
     public long offsetOf(long address, int length) {
         long offset = address - slotsAddress;
-        if (offset < 0 || offset + length > poolSize) {
+        if (offset < 0 || offset + length > slotsLength) {
             return -1;
         }
         int slot = slotOf(offset);
-        return offset + length <= slotStart(slot) + slotSize(slot) ? offset : -1;
+        return offset + length <= slotStart(slot) + slotLength(slot) ? offset : -1;
+    }
+
+    /**
+     * Copies the {@code length} bytes of {@code header} in front of the bytes at {@code poolOffset}, into the same slot,
+     * if they fit there: into its headroom, or into bytes its buffer has already consumed. The caller holds the slot's
+     * buffer alone, so nobody reads or writes those bytes.
+     *
+     * @return the pool offset where the header now begins, or -1 if the slot has too little room in front
+     */
+    public long prepend(long poolOffset, MemorySegment header, long headerOffset, int length) {
+        long start = poolOffset - length;
+        if (start < slotStart(slotOf(poolOffset))) {
+            return -1;
+        }
+        MemorySegment.copy(header, headerOffset, slots, start, length);
+        return start;
     }
 
     /** Takes a hold on the slot at {@code offset} for a descriptor about to be sent. */
@@ -213,12 +232,12 @@ public final class ShmPool {
      * @throws PoolCorruptedException if the descriptor names bytes outside the pool or a slot not in flight
      */
     public ByteBuf receive(ByteBufAllocator alloc, long offset, int length) throws PoolCorruptedException {
-        if (offset < 0 || length <= 0 || offset >= poolSize || offset + length > poolSize) {
+        if (offset < 0 || length <= 0 || offset >= slotsLength || offset + length > slotsLength) {
             throw new PoolCorruptedException(name + ": descriptor of " + length + " bytes at offset " + offset
-                    + " is outside the pool of " + poolSize + " bytes");
+                    + " is outside the pool's " + slotsLength + " bytes of slots");
         }
         int slot = slotOf(offset);
-        if (offset + length > slotStart(slot) + slotSize(slot)) {
+        if (offset + length > slotStart(slot) + slotLength(slot)) {
             throw new PoolCorruptedException(name + ": descriptor of " + length + " bytes at offset " + offset
                     + " reaches past its slot " + slot);
         }
@@ -304,7 +323,7 @@ public final class ShmPool {
         while (c < PoolLayout.SLOT_SIZES.length - 1 && offset >= regionStart[c + 1]) {
             c++;
         }
-        return firstSlot[c] + (int) ((offset - regionStart[c]) / PoolLayout.SLOT_SIZES[c]);
+        return firstSlot[c] + (int) ((offset - regionStart[c]) / PoolLayout.strideOf(c));
     }
 
     private int classOf(int slot) {
@@ -317,11 +336,17 @@ public final class ShmPool {
 
     private long slotStart(int slot) {
         int c = classOf(slot);
-        return regionStart[c] + (long) (slot - firstSlot[c]) * PoolLayout.SLOT_SIZES[c];
+        return regionStart[c] + (long) (slot - firstSlot[c]) * PoolLayout.strideOf(c);
     }
 
-    private int slotSize(int slot) {
-        return PoolLayout.SLOT_SIZES[classOf(slot)];
+    /** Bytes of {@code slot}, headroom and buffer. */
+    private int slotLength(int slot) {
+        return PoolLayout.strideOf(classOf(slot));
+    }
+
+    /** Where the buffer of {@code slot} begins: after its headroom. */
+    private long bufferStart(int slot) {
+        return slotStart(slot) + PoolLayout.HEADROOM;
     }
 
     private ByteBuffer view(long offset, int length) {

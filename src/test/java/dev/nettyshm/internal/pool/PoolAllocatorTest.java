@@ -145,14 +145,42 @@ class PoolAllocatorTest {
     }
 
     @Test
+    void shouldPrependAHeaderInTheHeadroomSoThatHeaderAndPayloadCrossInOneDescriptor() throws Exception {
+        ByteBuf payload = allocator.directBuffer(5000).writeBytes(new byte[] {5, 6, 7});
+        long offset = offsetOf(payload);
+        MemorySegment header = MemorySegment.ofArray(new byte[] {1, 2, 3, 4});
+        long start = pool.prepend(offset, header, 0, 4);
+        assertThat(start).isEqualTo(offset - 4);
+        pool.retainForDescriptor(start);
+        payload.release();
+        ByteBuf frame = pool.receive(ByteBufAllocator.DEFAULT, start, 7);
+        byte[] bytes = new byte[7];
+        frame.getBytes(0, bytes);
+        assertThat(bytes).containsExactly(1, 2, 3, 4, 5, 6, 7);
+        frame.release();
+    }
+
+    @Test
+    void shouldRefuseAHeaderLongerThanTheRoomInFrontOfThePayload() {
+        ByteBuf payload = allocator.directBuffer(5000).writeZero(8);
+        long offset = offsetOf(payload);
+        MemorySegment header = MemorySegment.ofArray(new byte[PoolLayout.HEADROOM + 1]);
+        assertThat(pool.prepend(offset, header, 0, PoolLayout.HEADROOM + 1)).as("past the slot's start").isEqualTo(-1);
+        assertThat(pool.prepend(offset, header, 0, PoolLayout.HEADROOM)).isEqualTo(offset - PoolLayout.HEADROOM);
+        payload.release();
+    }
+
+    @Test
     void shouldRefuseHostileDescriptorsWithAnExceptionThatNamesThem() {
-        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, POOL_SIZE, 8))
+        long end = PoolLayout.slotsLength(POOL_SIZE);
+        int lastSlot = PoolLayout.strideOf(PoolLayout.SLOT_SIZES.length - 1);
+        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, end, 8))
                 .isInstanceOf(PoolCorruptedException.class).hasMessageContaining("outside the pool");
         assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, -8, 8))
                 .isInstanceOf(PoolCorruptedException.class).hasMessageContaining("outside the pool");
-        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, POOL_SIZE - 100, 200))
+        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, end - 100, 200))
                 .isInstanceOf(PoolCorruptedException.class).hasMessageContaining("outside the pool");
-        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, POOL_SIZE - 300, 200))
+        assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, end - lastSlot - 100, 200))
                 .isInstanceOf(PoolCorruptedException.class).hasMessageContaining("reaches past its slot");
         assertThatThrownBy(() -> pool.receive(ByteBufAllocator.DEFAULT, 0, 8))
                 .isInstanceOf(PoolCorruptedException.class).hasMessageContaining("not in flight");
