@@ -41,14 +41,17 @@ final class ChunkSink {
 
     private final PoolAllocator allocator;
     private final Descriptors descriptors;
+    private final Counters counters;
 
     /**
      * @param allocator   the channel's pool allocator: its threshold says which chunks go to the pool
-     * @param descriptors how the channel sends a descriptor
+     * @param descriptors how the channel sends a descriptor, counting its bytes
+     * @param counters    where the bytes put into ring records are counted
      */
-    ChunkSink(PoolAllocator allocator, Descriptors descriptors) {
+    ChunkSink(PoolAllocator allocator, Descriptors descriptors, Counters counters) {
         this.allocator = allocator;
         this.descriptors = descriptors;
+        this.counters = counters;
     }
 
     /**
@@ -77,7 +80,9 @@ final class ChunkSink {
                 }
             }
         }
-        return out.offer(length, payload -> source.copy(offset, payload));
+        int copied = out.offer(length, payload -> source.copy(offset, payload));
+        counters.add(Counters.COPIED_BYTES_WRITTEN, copied);
+        return copied;
     }
 
     /**

@@ -18,7 +18,11 @@ final class Counters {
     static final int DOORBELLS_RUNG = 6;
     static final int DOORBELLS_RECEIVED = 7;
     static final int EMPTY_POLLS = 8;
-    private static final int COUNT = 9;
+    static final int SHARED_BYTES_WRITTEN = 9;
+    static final int COPIED_BYTES_WRITTEN = 10;
+    static final int SHARED_BYTES_READ = 11;
+    static final int COPIED_BYTES_READ = 12;
+    private static final int COUNT = 13;
 
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class).withInvokeExactBehavior();
 
@@ -35,7 +39,8 @@ final class Counters {
 
     ShmChannelMetrics snapshot(long poolFallbacks, long outRingFill, long inRingFill) {
         return new ShmChannelMetrics(get(BYTES_WRITTEN), get(MESSAGES_WRITTEN), get(BYTES_READ), get(READS),
-                get(DESCRIPTORS_SENT), get(DESCRIPTORS_RECEIVED), poolFallbacks, get(DOORBELLS_RUNG),
-                get(DOORBELLS_RECEIVED), get(EMPTY_POLLS), outRingFill, inRingFill);
+                get(DESCRIPTORS_SENT), get(DESCRIPTORS_RECEIVED), get(SHARED_BYTES_WRITTEN),
+                get(COPIED_BYTES_WRITTEN), get(SHARED_BYTES_READ), get(COPIED_BYTES_READ), poolFallbacks,
+                get(DOORBELLS_RUNG), get(DOORBELLS_RECEIVED), get(EMPTY_POLLS), outRingFill, inRingFill);
     }
 }

@@ -38,7 +38,7 @@ final class FileRegionWriter {
             Runnable publish) {
         this.config = config;
         this.counters = counters;
-        this.sink = new ChunkSink(config.poolAllocator(), descriptors);
+        this.sink = new ChunkSink(config.poolAllocator(), descriptors, counters);
         this.publish = publish;
     }
 

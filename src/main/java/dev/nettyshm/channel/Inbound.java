@@ -9,6 +9,7 @@ import dev.nettyshm.internal.ring.RingDescriptor;
 import dev.nettyshm.internal.ring.Wakeup;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -42,6 +43,8 @@ final class Inbound {
     private boolean readRequested;
     /** A received shared buffer whose bytes are being delivered in reads, the rest of it; {@code null} if none. */
     private ByteBuf sharedPending;
+    /** This read's allocator adapts its guess: shared buffers are delivered whole. */
+    private boolean adaptiveReads;
     /** Made by {@link #prepareToSleep}: the peer wakes this side on new data. */
     private final WakeRequest wakeOnData;
     /** Read by any thread, through {@code isInputShutdown()}. */
@@ -130,6 +133,7 @@ final class Inbound {
         }
         RecvByteBufAllocator.ExtendedHandle allocHandle =
                 (RecvByteBufAllocator.ExtendedHandle) channel.unsafe().recvBufAllocHandle();
+        adaptiveReads = channel.config().getRecvByteBufAllocator() instanceof AdaptiveRecvByteBufAllocator;
         allocHandle.reset(channel.config());
         ChannelPipeline pipeline = channel.pipeline();
         ByteBufAllocator alloc = receiveAllocator();
@@ -140,7 +144,7 @@ final class Inbound {
                 ByteBuf shared = nextShared(allocHandle);
                 if (shared != null) {
                     int n = shared.readableBytes();
-                    delivered(n);
+                    delivered(n, true);
                     allocHandle.incMessagesRead(1);
                     total += n;
                     pipeline.fireChannelRead(shared);
@@ -163,7 +167,7 @@ final class Inbound {
                     break;
                 }
                 buf.writerIndex(buf.writerIndex() + n);
-                delivered(n);
+                delivered(n, false);
                 allocHandle.lastBytesRead(n);
                 allocHandle.incMessagesRead(1);
                 total += n;
@@ -186,8 +190,9 @@ final class Inbound {
         return total;
     }
 
-    private void delivered(int bytes) {
+    private void delivered(int bytes, boolean shared) {
         counters.add(Counters.BYTES_READ, bytes);
+        counters.add(shared ? Counters.SHARED_BYTES_READ : Counters.COPIED_BYTES_READ, bytes);
         counters.add(Counters.READS, 1);
         readRequested = false;
     }
@@ -200,8 +205,10 @@ final class Inbound {
     }
 
     /**
-     * The next part of a received shared buffer, if one is being read: as many bytes as the receive allocator's
-     * guess, so that reads follow the channel's {@link RecvByteBufAllocator} as on a socket — a slice, not a copy.
+     * The next part of a received shared buffer, if one is being read. With Netty's adaptive receive allocator, the
+     * default, all of it: nothing is allocated to read it into, and a decoder that receives a frame whole slices it
+     * where pieces would be copied together. With any other {@link RecvByteBufAllocator}, as many bytes as its guess,
+     * as on a socket — a slice, not a copy: a user who fixed the size of reads gets reads of that size.
      */
     private ByteBuf nextShared(RecvByteBufAllocator.ExtendedHandle allocHandle) throws IOException {
         if (sharedPending == null) {
@@ -213,8 +220,9 @@ final class Inbound {
             sharedPending = DescriptorCodec.decode(message, length, pool, channel.alloc(), connectionName);
         }
         int guess = allocHandle.guess();
-        int n = Math.min(guess, sharedPending.readableBytes());
-        allocHandle.attemptedBytesRead(guess);
+        int n = adaptiveReads ? sharedPending.readableBytes() : Math.min(guess, sharedPending.readableBytes());
+        // Attempted as much as was there: the handle reads on, as after a socket read that filled its buffer.
+        allocHandle.attemptedBytesRead(adaptiveReads ? n : guess);
         allocHandle.lastBytesRead(n);
         if (n == sharedPending.readableBytes()) {
             ByteBuf whole = sharedPending;

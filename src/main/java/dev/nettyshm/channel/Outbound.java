@@ -43,6 +43,7 @@ final class Outbound {
     private final Counters counters;
     private final DescriptorCodec descriptors = new DescriptorCodec();
     private final FileRegionWriter fileRegions;
+    private final NextMessage next = new NextMessage();
     private boolean waitingForSpace;
     /** Descriptors went out since the pool's crowding was last looked at. */
     private boolean sentDescriptors;
@@ -67,7 +68,7 @@ final class Outbound {
      *
      * @throws IOException if the ring is corrupt or a file region's file cannot be read
      */
-    void write(ChannelOutboundBuffer in, Connection connection) throws IOException {
+    void write(ChannelOutboundBuffer in, Connection connection) throws Exception {
         boolean full = false;
         for (;;) {
             Object msg = in.current();
@@ -86,6 +87,16 @@ final class Outbound {
             if (readable == 0) {
                 in.remove();
                 continue;
+            }
+            if (readable <= PoolLayout.HEADROOM && pool != null) {
+                int framed = sendWithNext(in, buf, readable);
+                if (framed > 0) {
+                    continue;
+                }
+                if (framed < 0) {
+                    full = true;
+                    break;
+                }
             }
             int written = offer(buf, readable);
             if (written > 0) {
@@ -220,6 +231,41 @@ final class Outbound {
         return total;
     }
 
+    /**
+     * Sends {@code header}, a small buffer at the head of {@code in}, and the pooled buffer after it as one descriptor:
+     * the header's bytes are copied into the slot just in front of the payload's. A codec writes a frame's header and
+     * payload as two buffers; the peer's decoder then receives the frame in one, and slices it out instead of
+     * copying the two together.
+     *
+     * @return 1 if both went out and are removed; 0 if they cannot go together (the next message is not this side's
+     *         pooled buffer held by the write alone, or its slot has no room in front); -1 if the ring is full
+     */
+    private int sendWithNext(ChannelOutboundBuffer in, ByteBuf header, int length) throws Exception {
+        if (!header.hasMemoryAddress() && !header.hasArray()) {
+            return 0;
+        }
+        if (!(next.after(in) instanceof ByteBuf payload) || !payload.hasMemoryAddress() || payload.refCnt() != 1) {
+            return 0;
+        }
+        int payloadLength = payload.readableBytes();
+        long poolOffset = pool.offsetOf(payload.memoryAddress() + payload.readerIndex(), payloadLength);
+        if (poolOffset < 0) {
+            return 0;
+        }
+        long start = pool.prepend(poolOffset, BufferMemory.of(header), header.readerIndex(), length);
+        if (start < 0) {
+            return 0;
+        }
+        if (sendDescriptor(start, length + payloadLength) == 0) {
+            return -1;
+        }
+        counters.add(Counters.BYTES_WRITTEN, length + payloadLength);
+        counters.add(Counters.MESSAGES_WRITTEN, 2);
+        in.remove();
+        in.remove();
+        return 1;
+    }
+
     /** Sends the bytes at {@code poolOffset} as a descriptor: all {@code length} of them, or none if full. */
     private int sendDescriptor(long poolOffset, int length) throws RingCorruptedException {
         if (!out.offerMessage(descriptors.encode(poolOffset, length), 0, PoolLayout.DESCRIPTOR_LENGTH)) {
@@ -229,6 +275,7 @@ final class Outbound {
         pool.retainForDescriptor(poolOffset);
         sentDescriptors = true;
         counters.add(Counters.DESCRIPTORS_SENT, 1);
+        counters.add(Counters.SHARED_BYTES_WRITTEN, length);
         return length;
     }
 
@@ -242,6 +289,32 @@ final class Outbound {
             }
             written += n;
         }
+        counters.add(Counters.COPIED_BYTES_WRITTEN, written);
         return written;
+    }
+
+    /** Finds the message flushed after the current one, without allocating. */
+    private static final class NextMessage implements ChannelOutboundBuffer.MessageProcessor {
+        private boolean atCurrent;
+        private Object found;
+
+        /** The flushed message after {@code in}'s current one; {@code null} if there is none. */
+        Object after(ChannelOutboundBuffer in) throws Exception {
+            atCurrent = true;
+            in.forEachFlushedMessage(this);
+            Object message = found;
+            found = null;
+            return message;
+        }
+
+        @Override
+        public boolean processMessage(Object msg) {
+            if (atCurrent) {
+                atCurrent = false;
+                return true;
+            }
+            found = msg;
+            return false;
+        }
     }
 }

@@ -12,6 +12,12 @@ package dev.nettyshm.channel;
  * @param descriptorsSent     buffers, and chunks of file regions, that crossed as descriptors of this side's pool,
  *                            not through the ring
  * @param descriptorsReceived shared buffers of the peer's pool received
+ * @param sharedBytesWritten  bytes written that crossed in this side's pool, named by descriptors: written once,
+ *                            where the peer reads them
+ * @param copiedBytesWritten  bytes written that were copied into the ring; with {@code sharedBytesWritten}, all
+ *                            bytes written: a pipeline whose large messages cross copied is not zero-copy
+ * @param sharedBytesRead     bytes delivered to the pipeline in the peer's pool, without a copy
+ * @param copiedBytesRead     bytes delivered to the pipeline copied out of the ring
  * @param poolFallbacks       buffers of at least the pool threshold the channel's allocator could not serve from the
  *                            pool (too large, pool dry, not connected), served by its fallback instead
  * @param doorbellsRung       wake-ups of the peer: it slept, and this side woke it — a futex wake, or a byte on the
@@ -24,6 +30,7 @@ package dev.nettyshm.channel;
  * @param inRingFill          bytes in the incoming ring not yet read, as this side last saw the peer's position
  */
 public record ShmChannelMetrics(long bytesWritten, long messagesWritten, long bytesRead, long reads,
-        long descriptorsSent, long descriptorsReceived, long poolFallbacks, long doorbellsRung,
+        long descriptorsSent, long descriptorsReceived, long sharedBytesWritten, long copiedBytesWritten,
+        long sharedBytesRead, long copiedBytesRead, long poolFallbacks, long doorbellsRung,
         long doorbellsReceived, long emptyPolls, long outRingFill, long inRingFill) {
 }
