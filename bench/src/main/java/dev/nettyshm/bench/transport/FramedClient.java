@@ -121,11 +121,18 @@ public final class FramedClient {
             pump(ctx);
         }
 
+        /** Writes while the channel is writable, as a well-behaved sender does, flushing every {@value #BATCH}. */
         private void pump(ChannelHandlerContext ctx) {
+            int unflushed = 0;
             while (sent < count && ctx.channel().isWritable()) {
-                for (int i = 0; i < BATCH && sent < count; i++, sent++) {
-                    ctx.write(message(ctx));
+                ctx.write(message(ctx));
+                sent++;
+                if (++unflushed == BATCH || !ctx.channel().isWritable()) {
+                    ctx.flush();
+                    unflushed = 0;
                 }
+            }
+            if (unflushed > 0) {
                 ctx.flush();
             }
         }
