@@ -190,7 +190,8 @@ class HostilePeerFuzzTest {
                 return new Attack("message length", "message record of length " + length);
             }
             case 6 -> {
-                long offset = random.nextBoolean() ? POOL_SIZE + 8L * random.nextInt(1 << 20)
+                // Headroom makes the slots longer than the pool size, never twice as long.
+                long offset = random.nextBoolean() ? 2L * POOL_SIZE + 8L * random.nextInt(1 << 20)
                         : -8L * (1 + random.nextInt(1 << 20));
                 descriptor(data, index, offset, 1 + random.nextInt(4096));
                 publish(ring, tail + RingDescriptor.recordLength(PoolLayout.DESCRIPTOR_LENGTH));
@@ -203,7 +204,8 @@ class HostilePeerFuzzTest {
                 return new Attack("descriptor of a slot not in flight", "not in flight");
             }
             case 8 -> {
-                long slotEnd = (1L + random.nextInt(8)) << 20;
+                // A 1 MiB slot's stride is its headroom and its buffer.
+                long slotEnd = (1L + random.nextInt(8)) * (PoolLayout.HEADROOM + PoolLayout.MAX_SLOT_SIZE);
                 int past = 1 + random.nextInt(4096);
                 descriptor(data, index, slotEnd - 1, 1 + past);
                 publish(ring, tail + RingDescriptor.recordLength(PoolLayout.DESCRIPTOR_LENGTH));
