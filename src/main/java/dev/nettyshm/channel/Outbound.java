@@ -44,6 +44,7 @@ final class Outbound {
     private final DescriptorCodec descriptors = new DescriptorCodec();
     private final FileRegionWriter fileRegions;
     private final NextMessage next = new NextMessage();
+    private final CopyRun copyRun = new CopyRun();
     private boolean waitingForSpace;
     /** Descriptors went out since the pool's crowding was last looked at. */
     private boolean sentDescriptors;
@@ -88,6 +89,17 @@ final class Outbound {
                 in.remove();
                 continue;
             }
+            long poolOffset = sharedOffset(buf, readable);
+            if (poolOffset >= 0) {
+                if (sendDescriptor(poolOffset, readable) == 0) {
+                    full = true;
+                    break;
+                }
+                counters.add(Counters.BYTES_WRITTEN, readable);
+                counters.add(Counters.MESSAGES_WRITTEN, 1);
+                in.remove();
+                continue;
+            }
             if (readable <= PoolLayout.HEADROOM && pool != null) {
                 int framed = sendWithNext(in, buf, readable);
                 if (framed > 0) {
@@ -98,13 +110,7 @@ final class Outbound {
                     break;
                 }
             }
-            int written = offer(buf, readable);
-            if (written > 0) {
-                counters.add(Counters.BYTES_WRITTEN, written);
-                counters.add(Counters.MESSAGES_WRITTEN, written == readable ? 1 : 0);
-                in.removeBytes(written);
-            }
-            if (written < readable) {
+            if (!copyRun(in)) {
                 full = true;
                 break;
             }
@@ -201,34 +207,35 @@ final class Outbound {
     }
 
     /**
-     * Puts as much of {@code buf}'s readable bytes into the ring as fit, without moving its indexes: as a descriptor
-     * if they lie in this side's pool and nobody else holds them, else as a copy.
+     * Where {@code buf}'s readable bytes lie in this side's pool, if they cross by descriptor: only if this write holds
+     * its only reference, since a buffer someone else still holds — the rest of a decoder's cumulation, say — may be
+     * written to before the peer has read it.
+     *
+     * @return the pool offset, or -1 if the bytes are copied
      */
-    private int offer(ByteBuf buf, int readable) throws RingCorruptedException {
-        if (buf.hasMemoryAddress()) {
-            // One contiguous region: reach it without allocating views. It crosses by descriptor only if this write
-            // holds its only reference: a buffer someone else still holds — the rest of a decoder's cumulation, say —
-            // may be written to before the peer has read it.
-            long poolOffset = pool == null || buf.refCnt() != 1 ? -1
-                    : pool.offsetOf(buf.memoryAddress() + buf.readerIndex(), readable);
-            return poolOffset >= 0
-                    ? sendDescriptor(poolOffset, readable)
-                    : copy(BufferMemory.of(buf), buf.readerIndex(), readable);
+    private long sharedOffset(ByteBuf buf, int readable) {
+        return pool == null || !buf.hasMemoryAddress() || buf.refCnt() != 1 ? -1
+                : pool.offsetOf(buf.memoryAddress() + buf.readerIndex(), readable);
+    }
+
+    /**
+     * Copies the flushed messages from the current one on into one ring record, as many bytes as fit, and removes
+     * what was copied: one claim of the ring for a run of small writes, as one {@code writev} sends them.
+     *
+     * @return {@code false} if the ring had no room at all
+     */
+    private boolean copyRun(ChannelOutboundBuffer in) throws Exception {
+        int room = out.claim((int) Math.min(Integer.MAX_VALUE, in.totalPendingWriteBytes()));
+        if (room == 0) {
+            return false;
         }
-        if (buf.hasArray()) {
-            return copy(BufferMemory.of(buf), buf.readerIndex(), readable);
-        }
-        // Several regions (a composite): their owners are not known here, so every part is copied.
-        int total = 0;
-        for (ByteBuffer part : buf.nioBuffers(buf.readerIndex(), readable)) {
-            int length = part.remaining();
-            int written = copy(MemorySegment.ofBuffer(part), 0, length);
-            total += written;
-            if (written < length) {
-                break;
-            }
-        }
-        return total;
+        int copied = copyRun.gather(in, room);
+        out.commit(copied);
+        counters.add(Counters.BYTES_WRITTEN, copied);
+        counters.add(Counters.COPIED_BYTES_WRITTEN, copied);
+        counters.add(Counters.MESSAGES_WRITTEN, copyRun.messages);
+        in.removeBytes(copied);
+        return true;
     }
 
     /**
@@ -279,18 +286,89 @@ final class Outbound {
         return length;
     }
 
-    /** Copies up to {@code length} bytes into ring records: as many as fit. */
-    private int copy(MemorySegment src, long offset, int length) throws RingCorruptedException {
-        int written = 0;
-        while (written < length) {
-            int n = out.offer(src, offset + written, length - written);
-            if (n == 0) {
-                break;
+    /**
+     * Walks the flushed messages into the record {@link RingProducer#claim} opened, up to the first that crosses
+     * otherwise — a file region, a buffer of this side's pool, a small buffer just before one (the header that
+     * {@link #sendWithNext} puts in front of it) — or until the record is full. The first message is copied whatever
+     * it is: the write loop chose to copy it.
+     */
+    private final class CopyRun implements ChannelOutboundBuffer.MessageProcessor {
+        private int room;
+        private int copied;
+        /** Messages copied whole. */
+        private int messages;
+        private boolean first;
+        /** A small buffer not yet copied: it goes with the next message if that is a pooled buffer. */
+        private ByteBuf held;
+
+        /** Copies into the open record, which has {@code room} bytes: returns the number copied. */
+        int gather(ChannelOutboundBuffer in, int room) throws Exception {
+            this.room = room;
+            copied = 0;
+            messages = 0;
+            first = true;
+            try {
+                in.forEachFlushedMessage(this);
+                if (held != null) {
+                    copyIn(held);
+                }
+            } finally {
+                held = null;
             }
-            written += n;
+            return copied;
         }
-        counters.add(Counters.COPIED_BYTES_WRITTEN, written);
-        return written;
+
+        @Override
+        public boolean processMessage(Object msg) {
+            if (!(msg instanceof ByteBuf buf)) {
+                // A file region: gather copies what is held, before it.
+                return false;
+            }
+            if (first) {
+                first = false;
+                return copyIn(buf);
+            }
+            int readable = buf.readableBytes();
+            if (sharedOffset(buf, readable) >= 0) {
+                // It crosses by descriptor, and what is held goes with it.
+                held = null;
+                return false;
+            }
+            if (held != null) {
+                ByteBuf small = held;
+                held = null;
+                if (!copyIn(small)) {
+                    return false;
+                }
+            }
+            if (readable <= PoolLayout.HEADROOM && pool != null) {
+                held = buf;
+                return true;
+            }
+            return copyIn(buf);
+        }
+
+        /** Copies what fits of {@code buf}'s readable bytes: whether it all did, and room is left for more. */
+        private boolean copyIn(ByteBuf buf) {
+            int readable = buf.readableBytes();
+            int n = Math.min(readable, room - copied);
+            if (buf.hasMemoryAddress() || buf.hasArray()) {
+                out.put(copied, BufferMemory.of(buf), buf.readerIndex(), n);
+            } else if (n > 0) {
+                // Several regions (a composite): their owners are not known here, so every part is copied.
+                int at = copied;
+                for (ByteBuffer part : buf.nioBuffers(buf.readerIndex(), n)) {
+                    out.put(at, MemorySegment.ofBuffer(part), 0, part.remaining());
+                    at += part.remaining();
+                }
+            }
+            copied += n;
+            if (n < readable) {
+                return false;
+            }
+            messages++;
+            return copied < room;
+        }
     }
 
     /** Finds the message flushed after the current one, without allocating. */

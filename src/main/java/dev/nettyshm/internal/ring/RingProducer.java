@@ -33,6 +33,8 @@ public final class RingProducer extends Ring {
     private long published;
     private long headCache;
     private boolean ended;
+    /** Payload bytes of the record {@link #claim} opened; 0 if none is open. */
+    private int claimed;
 
     /**
      * @param memory the ring's memory, zeroed or left empty by an earlier pair
@@ -50,12 +52,55 @@ public final class RingProducer extends Ring {
      * @throws IllegalStateException  after {@link #offerEndOfStream()}
      */
     public int offer(MemorySegment src, long offset, int length) throws RingCorruptedException {
-        int payload = reserve(length);
+        int payload = claim(length);
         if (payload > 0) {
-            MemorySegment.copy(src, offset, data, (tail & mask) + RECORD_HEADER_LENGTH, payload);
+            put(0, src, offset, payload);
             commit(payload);
         }
         return payload;
+    }
+
+    /**
+     * Opens a record at the tail for up to {@code length} bytes, which {@link #put} fills from several sources and
+     * {@link #commit} closes: a whole flush of small buffers gathered into one record, as {@code writev} gathers
+     * them into one send. Until {@code commit}, nothing else may be written.
+     *
+     * @return the bytes the record can hold, at most {@code length}; 0 when the ring is full
+     * @throws RingCorruptedException if the consumer's position in shared memory is impossible
+     * @throws IllegalStateException  after {@link #offerEndOfStream()}
+     */
+    public int claim(int length) throws RingCorruptedException {
+        claimed = reserve(length);
+        return claimed;
+    }
+
+    /**
+     * Copies {@code length} bytes of {@code src} from {@code offset} into the {@link #claim claimed} record, at
+     * {@code at} bytes into its payload.
+     *
+     * @throws IndexOutOfBoundsException if they reach past what was claimed: they would overwrite unread records
+     */
+    public void put(int at, MemorySegment src, long offset, int length) {
+        if (at < 0 || length < 0 || at + length > claimed) {
+            throw new IndexOutOfBoundsException(name + ": " + length + " bytes at " + at + " of a record of "
+                    + claimed);
+        }
+        MemorySegment.copy(src, offset, data, (tail & mask) + RECORD_HEADER_LENGTH + at, length);
+    }
+
+    /**
+     * Closes the {@link #claim claimed} record with the first {@code payload} bytes {@link #put} wrote; with 0,
+     * writes no record.
+     */
+    public void commit(int payload) {
+        if (payload < 0 || payload > claimed) {
+            throw new IndexOutOfBoundsException(name + ": committing " + payload + " bytes of a record of " + claimed);
+        }
+        claimed = 0;
+        if (payload > 0) {
+            putHeader((int) (tail & mask), payload, DATA);
+            tail += RingDescriptor.recordLength(payload);
+        }
     }
 
     /**
@@ -69,7 +114,7 @@ public final class RingProducer extends Ring {
      * @throws IllegalStateException after {@link #offerEndOfStream()}
      */
     public int offer(int length, PayloadWriter writer) throws IOException {
-        int payload = reserve(length);
+        int payload = claim(length);
         if (payload > 0) {
             writer.write(data.asSlice((tail & mask) + RECORD_HEADER_LENGTH, payload));
             commit(payload);
@@ -100,12 +145,6 @@ public final class RingProducer extends Ring {
         int largest = RingDescriptor.recordLength(Math.min(length, capacity - RECORD_HEADER_LENGTH));
         int record = (int) Math.min(Math.min(toEnd, free), largest);
         return Math.min(length, record - RECORD_HEADER_LENGTH);
-    }
-
-    /** Writes the header of the record {@link #reserve} made room for, whose payload is in place. */
-    private void commit(int payload) {
-        putHeader((int) (tail & mask), payload, DATA);
-        tail += RingDescriptor.recordLength(payload);
     }
 
     /**

@@ -61,6 +61,34 @@ class RingTest {
     }
 
     @Test
+    void shouldGatherSeveralSourcesIntoOneClaimedRecord() throws Exception {
+        int room = producer.claim(1000);
+        assertThat(room).isEqualTo(1000);
+        producer.put(0, bytes(3, 1), 0, 3);
+        producer.put(3, bytes(7, 100), 0, 7);
+        producer.commit(10);
+        producer.publish();
+        byte[] read = readAll(100);
+        assertThat(read).hasSize(10);
+        assertThat(read[2]).isEqualTo((byte) 3);
+        assertThat(read[3]).isEqualTo((byte) 100);
+        assertThat(consumer.pendingBytes()).isZero();
+    }
+
+    @Test
+    void shouldRefuseToPutPastTheClaimedRecord() throws Exception {
+        producer.offer(bytes(100, 0), 0, 100);
+        producer.publish();
+        int room = producer.claim(16);
+        assertThatThrownBy(() -> producer.put(room - 4, bytes(8, 0), 0, 8))
+                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("test ring");
+        assertThatThrownBy(() -> producer.commit(room + 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        producer.commit(0);
+        producer.publish();
+        assertThat(readAll(1000)).as("an empty claim writes no record").hasSize(100);
+    }
+
+    @Test
     void shouldAcceptOnlyWhatFitsAndGoOnOnceTheConsumerFreesSpace() throws Exception {
         MemorySegment big = bytes(10_000, 3);
         int first = producer.offer(big, 0, 10_000);
