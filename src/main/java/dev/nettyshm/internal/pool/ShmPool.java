@@ -206,15 +206,16 @@ public final class ShmPool {
     }
 
     /**
-     * Copies the {@code length} bytes of {@code header} in front of the bytes at {@code poolOffset}, into the same slot,
-     * if they fit there: into its headroom, or into bytes its buffer has already consumed. The caller holds the slot's
-     * buffer alone, so nobody reads or writes those bytes.
+     * Copies the {@code length} bytes of {@code header} in front of the bytes at {@code poolOffset}, into the same slot's
+     * headroom, if the bytes begin where the slot's buffer does. Never over bytes of the buffer
+     * itself: earlier bytes of it may be in flight to the peer, in descriptors of other slices of the same slot.
      *
-     * @return the pool offset where the header now begins, or -1 if the slot has too little room in front
+     * @return the pool offset where the header now begins, or -1 if the headroom in front has too little room
      */
     public long prepend(long poolOffset, MemorySegment header, long headerOffset, int length) {
         long start = poolOffset - length;
-        if (start < slotStart(slotOf(poolOffset))) {
+        long slotStart = slotStart(slotOf(poolOffset));
+        if (start < slotStart || poolOffset > slotStart + PoolLayout.HEADROOM) {
             return -1;
         }
         MemorySegment.copy(header, headerOffset, slots, start, length);

@@ -171,6 +171,18 @@ class PoolAllocatorTest {
     }
 
     @Test
+    void shouldRefuseToPrependOverBytesOfTheBufferItself() {
+        ByteBuf buffer = allocator.directBuffer(5000).writeZero(100);
+        long offset = offsetOf(buffer);
+        MemorySegment header = MemorySegment.ofArray(new byte[] {1, 2, 3, 4});
+        // A slice deep in the buffer: the bytes in front are the buffer's, perhaps already sent in a descriptor.
+        assertThat(pool.prepend(offset + 50, header, 0, 4)).as("no headroom in front of a slice").isEqualTo(-1);
+        assertThat(pool.prepend(offset + 3, header, 0, 4)).as("partly over the buffer").isEqualTo(-1);
+        assertThat(buffer.getByte(49)).isZero();
+        buffer.release();
+    }
+
+    @Test
     void shouldRefuseHostileDescriptorsWithAnExceptionThatNamesThem() {
         long end = PoolLayout.slotsLength(POOL_SIZE);
         int lastSlot = PoolLayout.strideOf(PoolLayout.SLOT_SIZES.length - 1);
