@@ -33,8 +33,11 @@ final class Outbound {
 
     /** The user-defined writability bit the pool's crowding clears. */
     private static final int POOL_WRITABILITY = 1;
-    /** How long a loop sleeps at most while a crowded pool holds writers back. */
-    private static final long POOL_WAIT_NANOS = 1_000_000;
+    /**
+     * How long a loop sleeps at most while a crowded pool holds writers back, and how long writers wait for a release
+     * once the peer has read everything sent.
+     */
+    private static final long POOL_WAIT_NANOS = 200_000;
 
     private final RingProducer out;
     /** This side's pool, where the buffers that cross as descriptors live; {@code null} without pools. */
@@ -43,12 +46,19 @@ final class Outbound {
     private final Counters counters;
     private final DescriptorCodec descriptors = new DescriptorCodec();
     private final FileRegionWriter fileRegions;
+    private final ShmChannelConfig config;
+    /** {@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}, as the current write found it. */
+    private boolean writtenBuffersFinal;
     private final NextMessage next = new NextMessage();
     private final CopyRun copyRun = new CopyRun();
     private boolean waitingForSpace;
     /** Descriptors went out since the pool's crowding was last looked at. */
     private boolean sentDescriptors;
     private boolean waitingForPool;
+    /** When the peer was first seen to have read everything while writers waited for the pool; 0 if not. */
+    private long peerReadAllSince;
+    /** The peer held a crowded pool with nothing left to read: writers are not held back until it is relieved. */
+    private boolean peerHoldsForMore;
     private boolean endOfStreamPending;
     /** Made by {@link #prepareToSleep}: the peer wakes this side when space frees. */
     private final WakeRequest wakeOnSpace;
@@ -61,6 +71,7 @@ final class Outbound {
         this.pool = connection.outPool;
         this.peer = peer;
         this.counters = counters;
+        this.config = config;
         this.fileRegions = new FileRegionWriter(config, counters, this::sendDescriptor, this::publish);
     }
 
@@ -70,6 +81,7 @@ final class Outbound {
      * @throws IOException if the ring is corrupt or a file region's file cannot be read
      */
     void write(ChannelOutboundBuffer in, Connection connection) throws Exception {
+        writtenBuffersFinal = config.isWrittenBuffersFinal();
         boolean full = false;
         for (;;) {
             Object msg = in.current();
@@ -150,8 +162,9 @@ final class Outbound {
      * Lets writers go again once a crowded pool is relieved.
      *
      * @return 1 if it was relieved now, else 0
+     * @throws RingCorruptedException if the peer's position in the ring is impossible
      */
-    int relievePool(ChannelOutboundBuffer in) {
+    int relievePool(ChannelOutboundBuffer in) throws RingCorruptedException {
         if (!waitingForPool) {
             return 0;
         }
@@ -161,19 +174,42 @@ final class Outbound {
 
     /**
      * Holds writers back — writability off — while the pool is crowded, so that they do not allocate until it runs
-     * dry and every further buffer falls back to a copy; lets them go once the peer has released enough.
+     * dry and every further buffer falls back to a copy; lets them go once the peer has released enough. Not if the
+     * peer holds the pool with nothing left to read: it may be waiting for more before it releases — the rest of an
+     * HTTP/2 message whose frames it keeps, a frame a decoder composes from several buffers — and an HTTP/2 encoder
+     * writes nothing while the channel is unwritable, so holding writers back then would leave both sides waiting.
+     * Buffers then fall back to copies until the pool is relieved.
      */
-    private void checkPoolCrowding(ChannelOutboundBuffer in) {
+    private void checkPoolCrowding(ChannelOutboundBuffer in) throws RingCorruptedException {
         if (pool == null || in == null) {
             return;
         }
-        if (!waitingForPool && pool.crowded()) {
+        if (peerHoldsForMore && !pool.busy()) {
+            peerHoldsForMore = false;
+        }
+        if (!waitingForPool && !peerHoldsForMore && pool.crowded()) {
             waitingForPool = true;
+            peerReadAllSince = 0;
             in.setUserDefinedWritability(POOL_WRITABILITY, false);
-        } else if (waitingForPool && !pool.busy()) {
+        } else if (waitingForPool && (!pool.busy() || noReleaseSinceReadingAll())) {
             waitingForPool = false;
             in.setUserDefinedWritability(POOL_WRITABILITY, true);
         }
+    }
+
+    /** Whether the peer has read everything sent, and released too little, for {@link #POOL_WAIT_NANOS}. */
+    private boolean noReleaseSinceReadingAll() throws RingCorruptedException {
+        if (!out.consumedAll()) {
+            peerReadAllSince = 0;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (peerReadAllSince == 0) {
+            peerReadAllSince = now;
+            return false;
+        }
+        peerHoldsForMore = now - peerReadAllSince >= POOL_WAIT_NANOS;
+        return peerHoldsForMore;
     }
 
     /** The longest the loop may sleep: shorter while the pool holds writers back. */
@@ -209,12 +245,13 @@ final class Outbound {
     /**
      * Where {@code buf}'s readable bytes lie in this side's pool, if they cross by descriptor: only if this write holds
      * its only reference, since a buffer someone else still holds — the rest of a decoder's cumulation, say — may be
-     * written to before the peer has read it.
+     * written to before the peer has read it; or if the pipeline promised that it never writes to a written buffer
+     * ({@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}).
      *
      * @return the pool offset, or -1 if the bytes are copied
      */
     private long sharedOffset(ByteBuf buf, int readable) {
-        return pool == null || !buf.hasMemoryAddress() || buf.refCnt() != 1 ? -1
+        return pool == null || !buf.hasMemoryAddress() || buf.refCnt() != 1 && !writtenBuffersFinal ? -1
                 : pool.offsetOf(buf.memoryAddress() + buf.readerIndex(), readable);
     }
 
@@ -251,11 +288,11 @@ final class Outbound {
         if (!header.hasMemoryAddress() && !header.hasArray()) {
             return 0;
         }
-        if (!(next.after(in) instanceof ByteBuf payload) || !payload.hasMemoryAddress() || payload.refCnt() != 1) {
+        if (!(next.after(in) instanceof ByteBuf payload)) {
             return 0;
         }
         int payloadLength = payload.readableBytes();
-        long poolOffset = pool.offsetOf(payload.memoryAddress() + payload.readerIndex(), payloadLength);
+        long poolOffset = sharedOffset(payload, payloadLength);
         if (poolOffset < 0) {
             return 0;
         }

@@ -17,8 +17,8 @@ import java.util.Set;
 
 /**
  * The configuration of a {@link ShmChannel}: Netty's common options, {@link ChannelOption#ALLOW_HALF_CLOSURE},
- * {@link ShmChannelOption#RING_CAPACITY}, {@link ShmChannelOption#POOL_SIZE} and
- * {@link ShmChannelOption#POOL_THRESHOLD}.
+ * {@link ShmChannelOption#RING_CAPACITY}, {@link ShmChannelOption#POOL_SIZE},
+ * {@link ShmChannelOption#POOL_THRESHOLD} and {@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}.
  *
  * <p>The channel's {@link ChannelOption#ALLOCATOR} is by default its own {@link ShmByteBufAllocator}, serving from
  * the connection's pool. Setting any {@code ShmByteBufAllocator} (such as {@link ShmByteBufAllocator#DEFAULT})
@@ -46,6 +46,7 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
     private volatile int ringCapacity = DEFAULT_RING_CAPACITY;
     private volatile int poolSize = DEFAULT_POOL_SIZE;
     private volatile boolean allowHalfClosure;
+    private volatile boolean writtenBuffersFinal;
 
     ShmChannelConfig(Channel channel) {
         super(channel);
@@ -60,7 +61,8 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
         return getOptions(super.getOptions(), ShmChannelOption.RING_CAPACITY, ShmChannelOption.POOL_SIZE,
-                ShmChannelOption.POOL_THRESHOLD, ChannelOption.ALLOW_HALF_CLOSURE);
+                ShmChannelOption.POOL_THRESHOLD, ShmChannelOption.WRITTEN_BUFFERS_FINAL,
+                ChannelOption.ALLOW_HALF_CLOSURE);
     }
 
     @Override
@@ -74,6 +76,9 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
         }
         if (option == ShmChannelOption.POOL_THRESHOLD) {
             return (T) Integer.valueOf(poolAllocator.threshold());
+        }
+        if (option == ShmChannelOption.WRITTEN_BUFFERS_FINAL) {
+            return (T) Boolean.valueOf(writtenBuffersFinal);
         }
         if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             return (T) Boolean.valueOf(allowHalfClosure);
@@ -90,6 +95,8 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
             setPoolSize((Integer) value);
         } else if (option == ShmChannelOption.POOL_THRESHOLD) {
             poolAllocator.threshold((Integer) value);
+        } else if (option == ShmChannelOption.WRITTEN_BUFFERS_FINAL) {
+            setWrittenBuffersFinal((Boolean) value);
         } else if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             setAllowHalfClosure((Boolean) value);
         } else if (IGNORED.contains(option)) {
@@ -127,6 +134,17 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
      */
     public ShmChannelConfig setPoolSize(int poolSize) {
         this.poolSize = poolSize == 0 ? 0 : PoolLayout.checkPoolSize(poolSize);
+        return this;
+    }
+
+    /** {@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}. */
+    public boolean isWrittenBuffersFinal() {
+        return writtenBuffersFinal;
+    }
+
+    /** Sets {@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}; it applies from the next write on. */
+    public ShmChannelConfig setWrittenBuffersFinal(boolean writtenBuffersFinal) {
+        this.writtenBuffersFinal = writtenBuffersFinal;
         return this;
     }
 

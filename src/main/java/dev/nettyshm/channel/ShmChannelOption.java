@@ -40,6 +40,19 @@ public final class ShmChannelOption<T> extends ChannelOption<T> {
      */
     public static final ChannelOption<Integer> POOL_THRESHOLD = valueOf(ShmChannelOption.class, "POOL_THRESHOLD");
 
+    /**
+     * The pipeline's promise that it never changes the bytes of a buffer once written to the channel, through that
+     * buffer or any that shares its memory: a slice, a duplicate, the buffer it was sliced from. Default
+     * {@code false}: then a pooled buffer crosses by descriptor only if the write holds its one reference, and one
+     * whose memory others still hold is copied — a decoder that echoes a slice of its cumulation may compact the
+     * cumulation once the slice is released, over bytes the peer has yet to read. With the promise, a slice of a
+     * pooled buffer crosses by descriptor while other slices of it are held: HTTP/2 writes a message as frames, each a
+     * slice of the buffer the message was written into. gRPC keeps the promise, and the gRPC builders of the README
+     * set it.
+     */
+    public static final ChannelOption<Boolean> WRITTEN_BUFFERS_FINAL =
+            valueOf(ShmChannelOption.class, "WRITTEN_BUFFERS_FINAL");
+
     @SuppressWarnings({"deprecation", "unused"})
     private ShmChannelOption() {
         super(null);

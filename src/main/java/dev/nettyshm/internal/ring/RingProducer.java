@@ -237,6 +237,15 @@ public final class RingProducer extends Ring {
         return published != tail;
     }
 
+    /**
+     * Whether the consumer has read everything written, by its position now.
+     *
+     * @throws RingCorruptedException if that position is impossible
+     */
+    public boolean consumedAll() throws RingCorruptedException {
+        return readHead() == tail;
+    }
+
     /** Bytes not yet consumed, by the last consumer position seen. */
     public long pendingBytes() {
         return tail - headCache;

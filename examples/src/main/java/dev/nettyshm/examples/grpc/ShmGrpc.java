@@ -1,11 +1,14 @@
 package dev.nettyshm.examples.grpc;
 
+import dev.nettyshm.buffer.ShmByteBufAllocator;
 import dev.nettyshm.channel.ShmAddress;
 import dev.nettyshm.channel.ShmChannel;
+import dev.nettyshm.channel.ShmChannelOption;
 import dev.nettyshm.channel.ShmServerChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import java.net.SocketAddress;
@@ -21,7 +24,14 @@ import java.net.SocketAddress;
  * ManagedChannel channel = ShmGrpc.channelBuilder(new ShmAddress("orders"), group).build();
  * }</pre>
  *
- * The builders come back open for further settings. The groups stay the caller's: gRPC never shuts down a group it
+ * <p>gRPC sets an allocator of its own on every channel, and the buffers it writes messages into come from it; these
+ * builders set the channel's {@link ShmByteBufAllocator} back (gRPC applies the user's options after its own), so
+ * that a message is written into shared memory once and crosses by descriptor. gRPC writes a message as HTTP/2
+ * frames, each a slice of the buffer the message was written into, and never writes to that buffer again: the
+ * builders say so with {@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}, without which only the last frame of a
+ * message would cross without a copy. A hand-built gRPC channel or server over shared memory needs both options.
+ *
+ * <p>The builders come back open for further settings. The groups stay the caller's: gRPC never shuts down a group it
  * was given, so shut them down after the servers and channels that use them.
  */
 public final class ShmGrpc {
@@ -37,9 +47,9 @@ public final class ShmGrpc {
 
     /**
      * A server builder bound to {@code address}: {@link ShmServerChannel}, {@code boss} accepting connections and
-     * {@code worker} serving them — both must be groups of {@code ShmIoHandler}s, which may be one group — and
-     * {@link #MAX_INBOUND_MESSAGE_SIZE}. gRPC insists on both groups and the channel type together, since it
-     * could not run a channel class of its own choice on groups of ours.
+     * {@code worker} serving them — both must be groups of {@code ShmIoHandler}s, which may be one group —
+     * {@link #MAX_INBOUND_MESSAGE_SIZE}, and the two options of the class comment. gRPC insists on both groups and
+     * the channel type together, since it could not run a channel class of its own choice on groups of ours.
      */
     public static NettyServerBuilder serverBuilder(ShmAddress address, EventLoopGroup boss, EventLoopGroup worker) {
         return serverBuilder(address, ShmServerChannel.class, boss, worker);
@@ -53,7 +63,8 @@ public final class ShmGrpc {
     /**
      * A channel builder to {@code address}: {@link ShmChannel} on {@code group} (of {@code ShmIoHandler}s),
      * plaintext — a connection over shared memory never leaves the host, and its segments are readable only by the
-     * processes of the user that made them — and {@link #MAX_INBOUND_MESSAGE_SIZE}.
+     * processes of the user that made them — {@link #MAX_INBOUND_MESSAGE_SIZE}, and the two options of the class
+     * comment.
      */
     public static NettyChannelBuilder channelBuilder(ShmAddress address, EventLoopGroup group) {
         return channelBuilder(address, ShmChannel.class, group);
@@ -61,18 +72,27 @@ public final class ShmGrpc {
 
     /**
      * The same settings for any other Netty transport — loopback TCP, a domain socket — so that a comparison
-     * differs only in the transport.
+     * differs only in the transport; for {@link ShmServerChannel}, the two options of the class comment as well.
      */
     public static NettyServerBuilder serverBuilder(SocketAddress address, Class<? extends ServerChannel> channelType,
             EventLoopGroup boss, EventLoopGroup worker) {
-        return NettyServerBuilder.forAddress(address).channelType(channelType).bossEventLoopGroup(boss)
-                .workerEventLoopGroup(worker).maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE);
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address).channelType(channelType)
+                .bossEventLoopGroup(boss).workerEventLoopGroup(worker).maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE);
+        return ShmServerChannel.class.isAssignableFrom(channelType)
+                ? builder.withChildOption(ChannelOption.ALLOCATOR, ShmByteBufAllocator.DEFAULT)
+                        .withChildOption(ShmChannelOption.WRITTEN_BUFFERS_FINAL, true)
+                : builder;
     }
 
     /** See {@link #serverBuilder(SocketAddress, Class, EventLoopGroup, EventLoopGroup)}. */
     public static NettyChannelBuilder channelBuilder(SocketAddress address, Class<? extends Channel> channelType,
             EventLoopGroup group) {
-        return NettyChannelBuilder.forAddress(address).channelType(channelType, address.getClass())
-                .eventLoopGroup(group).usePlaintext().maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE);
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address)
+                .channelType(channelType, address.getClass()).eventLoopGroup(group).usePlaintext()
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE);
+        return ShmChannel.class.isAssignableFrom(channelType)
+                ? builder.withOption(ChannelOption.ALLOCATOR, ShmByteBufAllocator.DEFAULT)
+                        .withOption(ShmChannelOption.WRITTEN_BUFFERS_FINAL, true)
+                : builder;
     }
 }
