@@ -21,19 +21,21 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The client side of a gRPC measurement, in its own JVM:
- * {@code GrpcBenchClient TRANSPORT CPU ADDRESS WARMUP CALLS SMALL LARGE}. Its one event loop is pinned to CPU, and
- * gRPC runs the client's callbacks on it (the direct executor), so each call starts from the end of the one before
- * without waking another thread. It makes WARMUP unary calls of 64 bytes, then times CALLS more; then streams SMALL
- * messages of 64 bytes and LARGE of 64 KiB to {@link EchoGrpc#CLIENT_STREAM}, each stream timed after an untimed one
- * as long, as fast as gRPC's flow control lets it, and checks the server's digest of each. Prints
- * {@code result P50 P99 P999 SMALL_MSGS_PER_S SMALL_BYTES_PER_S LARGE_MSGS_PER_S LARGE_BYTES_PER_S}, times in
- * nanoseconds.
+ * {@code GrpcBenchClient TRANSPORT CPU ADDRESS WARMUP CALLS SMALL LARGE MEGABYTE_CALLS}. Its one event loop is pinned
+ * to CPU, and gRPC runs the client's callbacks on it (the direct executor), so each call starts from the end of the
+ * one before without waking another thread. It makes WARMUP unary calls of 64 bytes, then times CALLS more; then
+ * streams SMALL messages of 64 bytes and LARGE of 64 KiB to {@link EchoGrpc#CLIENT_STREAM}, each stream timed after
+ * an untimed one as long, as fast as gRPC's flow control lets it, and checks the server's digest of each; then makes
+ * MEGABYTE_CALLS unary calls of 1 MiB each way untimed and as many timed. Every answer is checked. Prints
+ * {@code result P50 P99 P999 SMALL_MSGS_PER_S SMALL_BYTES_PER_S LARGE_MSGS_PER_S LARGE_BYTES_PER_S MIB_P50 MIB_P99},
+ * times in nanoseconds.
  */
 public final class GrpcBenchClient {
 
     private static final int UNARY_SIZE = 64;
     private static final int SMALL = 64;
     private static final int LARGE = 64 << 10;
+    private static final int MEGABYTE = 1 << 20;
 
     private GrpcBenchClient() {
     }
@@ -46,13 +48,15 @@ public final class GrpcBenchClient {
             Pinning.pin(group, args[1]);
             channel = ShmGrpc.channelBuilder(Transport.parse(args[2]), transport.channel, group).directExecutor()
                     .build();
-            Histogram latency = new UnaryCalls(channel, Integer.parseInt(args[3]), Integer.parseInt(args[4]))
-                    .run();
+            Histogram latency = new UnaryCalls(channel, UNARY_SIZE, Integer.parseInt(args[3]),
+                    Integer.parseInt(args[4])).run();
             long[] small = stream(channel, SMALL, Integer.parseInt(args[5]));
             long[] large = stream(channel, LARGE, Integer.parseInt(args[6]));
-            System.out.printf("result %d %d %d %d %d %d %d%n", latency.getValueAtPercentile(50),
+            int megabyteCalls = Integer.parseInt(args[7]);
+            Histogram megabyte = new UnaryCalls(channel, MEGABYTE, megabyteCalls, megabyteCalls).run();
+            System.out.printf("result %d %d %d %d %d %d %d %d %d%n", latency.getValueAtPercentile(50),
                     latency.getValueAtPercentile(99), latency.getValueAtPercentile(99.9), small[0], small[1],
-                    large[0], large[1]);
+                    large[0], large[1], megabyte.getValueAtPercentile(50), megabyte.getValueAtPercentile(99));
         } finally {
             if (channel != null) {
                 channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
@@ -123,7 +127,7 @@ public final class GrpcBenchClient {
     private static final class UnaryCalls implements StreamObserver<byte[]> {
         private final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         private final CompletableFuture<Histogram> done = new CompletableFuture<>();
-        private final byte[] request = Payloads.of(1, UNARY_SIZE);
+        private final byte[] request;
         private final ManagedChannel channel;
         private final int warmup;
         private final int calls;
@@ -131,7 +135,8 @@ public final class GrpcBenchClient {
         private boolean answered;
         private long startedAt;
 
-        UnaryCalls(ManagedChannel channel, int warmup, int calls) {
+        UnaryCalls(ManagedChannel channel, int size, int warmup, int calls) {
+            this.request = Payloads.of(1, size);
             this.channel = channel;
             this.warmup = warmup;
             this.calls = calls;

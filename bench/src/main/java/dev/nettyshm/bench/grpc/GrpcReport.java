@@ -12,7 +12,7 @@ import java.util.Map;
  * its own with its one event loop pinned — the server's to CPU 0, the client's to CPU 1 — and the service and the
  * client's callbacks run on those loops: 64-byte unary call latency (HdrHistogram, after a warm-up), and the
  * message and byte rates of a client stream of 64-byte and of 64 KiB messages, whose every byte the server
- * digests. Prints Markdown tables with ratios to NIO TCP; {@code quick} as the first argument cuts the counts to
+ * digests; and unary calls of 1 MiB each way, one at a time. Prints Markdown tables with ratios to NIO TCP; {@code quick} as the first argument cuts the counts to
  * a smoke run of under half a minute, whose numbers are those of code still being compiled.
  *
  * <p>Run: {@code ./mvnw -q test-compile exec:exec@bench-grpc} (about a minute and a half;
@@ -24,14 +24,15 @@ public final class GrpcReport {
             Transport.EPOLL_UDS);
     private static final String SERVER_CPU = "0";
     private static final String CLIENT_CPU = "1";
-    private static final Counts FULL = new Counts(20_000, 100_000, 2_000_000, 20_000);
-    private static final Counts QUICK = new Counts(500, 2_000, 20_000, 200);
+    private static final Counts FULL = new Counts(20_000, 100_000, 2_000_000, 20_000, 1_000);
+    private static final Counts QUICK = new Counts(500, 2_000, 20_000, 200, 50);
 
     /**
      * How much each client does: unary calls untimed and timed, messages of each client stream of 64 B and of
-     * 64 KiB. A full run takes about a minute and a half on the development VM.
+     * 64 KiB, unary calls of 1 MiB untimed and as many timed. A full run takes about two minutes on the
+     * development VM.
      */
-    private record Counts(int warmup, int calls, int small, int large) {
+    private record Counts(int warmup, int calls, int small, int large, int megabyteCalls) {
     }
 
     private GrpcReport() {
@@ -67,6 +68,12 @@ public final class GrpcReport {
         results.forEach((transport, r) -> out.append(String.format("| %s | %,d | %,d | %.2f× | %,d | %,d | %.2f× |%n",
                 transport.label, r[3], r[4] / 1_000_000, (double) r[3] / tcp[3], r[5], r[6] / 1_000_000,
                 (double) r[6] / tcp[6])));
+        out.append(String.format("%nUnary calls of 1 MiB each way, one at a time, %,d timed after as many; MB/s"
+                + " counts the request's bytes at the median call:%n%n", counts.megabyteCalls()));
+        out.append("| transport | p50 µs | p99 µs | MB/s at p50 | speed vs NIO TCP |\n|---|---:|---:|---:|---:|\n");
+        results.forEach((transport, r) -> out.append(String.format("| %s | %s | %s | %,d | %.2f× |%n",
+                transport.label, Units.micros(r[7]), Units.micros(r[8]), (long) ((1 << 20) * 1e3 / r[7]),
+                (double) tcp[7] / r[7])));
         return out.toString();
     }
 
@@ -79,7 +86,8 @@ public final class GrpcReport {
             return BenchJvm.numbers(BenchJvm.resultOf(BenchJvm.start(List.of(),
                     GrpcBenchClient.class, List.of(transport.name(), CLIENT_CPU, address,
                             String.valueOf(counts.warmup()), String.valueOf(counts.calls()),
-                            String.valueOf(counts.small()), String.valueOf(counts.large())))));
+                            String.valueOf(counts.small()), String.valueOf(counts.large()),
+                            String.valueOf(counts.megabyteCalls())))));
         } finally {
             BenchJvm.stop(server);
         }

@@ -3,6 +3,7 @@ package dev.nettyshm.bench.report;
 import dev.nettyshm.bench.BenchJvm;
 import dev.nettyshm.bench.GoComparison;
 import dev.nettyshm.bench.Units;
+import dev.nettyshm.bench.transport.FramedReport;
 import dev.nettyshm.bench.transport.IdleAndWakeup;
 import dev.nettyshm.bench.transport.Placement;
 import dev.nettyshm.bench.transport.TransportReport;
@@ -24,12 +25,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The whole benchmark suite in one run, written as one Markdown report with two charts: the machine; the tables of
+ * The whole benchmark suite in one run, written as one Markdown report with two charts: the machine; first, the
+ * pipelines users run — framed by {@code LengthFieldPrepender} and {@code LengthFieldBasedFrameDecoder} over this
+ * transport, NIO TCP and epoll domain sockets ({@link FramedReport}), the report's headline; the tables of
  * the Go package godcong/mmap measured here in Java ({@link GoComparison}); every Netty transport between two JVMs
  * ({@link TransportReport}) with the event loops on different CPUs and, for the 64-byte round trip, on one; the
  * shared buffers ({@link ZeroCopyReport}); idle CPU and wake-up ({@link IdleAndWakeup}, shortened); and gRPC over
- * the transport, when the build has its report. Every number in the report comes from the run. About eight minutes
- * on the 2-CPU development VM, written to {@code docs/benchmarks/} ({@code report.md}, {@code round-trip.png},
+ * the transport, when the build has its report. Every number in the report comes from the run. About a quarter of an
+ * hour on the 2-CPU development VM, written to {@code docs/benchmarks/} ({@code report.md}, {@code round-trip.png},
  * {@code throughput.png}). {@code smoke} keeps the smallest and largest sizes, cuts every count tenfold and writes
  * to {@code target/benchmark-report/} instead, in under two minutes: numbers that show the run works, not numbers
  * to quote.
@@ -63,10 +66,12 @@ public final class BenchmarkReport {
         long start = System.nanoTime();
         Machine machine = Machine.current();
         GoComparison.Results go = timed("the Go package's tables", () -> GoComparison.measure(smoke));
+        FramedReport.Tables framed;
         TransportReport.Tables apart;
         TransportReport.Tables oneCpu;
         String zeroCopy;
         try (TransportRuns runs = new TransportRuns(smoke ? 10 : 1)) {
+            framed = timed("framed pipelines", () -> FramedReport.measure(runs, smoke ? 10 : 1));
             // The smoke run keeps the smallest and the largest size.
             int[] roundTripSizes = smoke ? new int[] {64, 1 << 20} : TransportReport.ROUND_TRIP_SIZES;
             int[] throughputSizes = smoke ? new int[] {64, 1 << 20} : TransportReport.THROUGHPUT_SIZES;
@@ -96,6 +101,11 @@ public final class BenchmarkReport {
                     + " 100 ms. These numbers show that the run works; they are not numbers to quote.\n\n");
         }
         out.append("## Machine\n\n").append(machine.markdown()).append('\n');
+        out.append("## The pipelines users run\n\n");
+        out.append("Every real Netty pipeline frames its messages. These are the headline figures: two JVMs, each"
+                + " with its event loop pinned with `taskset` (the server's to CPU 0, the client's to CPU 1), a fresh"
+                + " client JVM and server JVM for each transport.\n\n");
+        out.append(FramedReport.markdown(framed, "###")).append('\n');
         out.append("## Charts\n\nBoth from the transport tables below: two JVMs, event loops on different CPUs;"
                 + " logarithmic value axes.\n\n");
         out.append("![Median round trip by message size and transport](round-trip.png)\n\n");
@@ -108,8 +118,9 @@ public final class BenchmarkReport {
                 + " does; ns/op is 10⁹ / (ops/s). Go allocates its read buffer in every operation; these reuse"
                 + " theirs.\n\n");
         out.append(GoComparison.markdown(go, "###")).append('\n');
-        out.append("## Netty transports between two JVMs\n\n");
-        out.append("Each number is one run of a fresh client JVM against a server JVM of its transport, which is"
+        out.append("## Netty transports between two JVMs, no codec\n\n");
+        out.append("Diagnostics, not headlines: no pipeline here has a codec — the receiver looks at 8 bytes of each"
+                + " message as it arrives. Each number is one run of a fresh client JVM against a server JVM of its transport, which is"
                 + " started once and serves every run on a connection of its own. Their event loop threads are"
                 + " pinned with `taskset` to CPUs 0 and 1 (different CPUs), or both to CPU 0 (one CPU); the rest"
                 + " of each JVM is not pinned. *shared memory* is the transport as it comes: buffers its channel's"
