@@ -157,7 +157,7 @@ final class Inbound {
                 int writable = buf.writableBytes();
                 allocHandle.attemptedBytesRead(writable);
                 int n = buf.hasMemoryAddress() || buf.hasArray()
-                        ? in.read(BufferMemory.of(buf), buf.writerIndex(), writable)
+                        ? in.read(BufferMemory.of(buf), BufferMemory.offset(buf, buf.writerIndex()), writable)
                         : in.read(MemorySegment.ofBuffer(buf.internalNioBuffer(buf.writerIndex(), writable)), 0,
                                 writable);
                 if (n <= 0) {

@@ -243,10 +243,10 @@ final class Outbound {
     }
 
     /**
-     * Where {@code buf}'s readable bytes lie in this side's pool, if they cross by descriptor: only if this write holds
-     * its only reference, since a buffer someone else still holds — the rest of a decoder's cumulation, say — may be
-     * written to before the peer has read it; or if the pipeline promised that it never writes to a written buffer
-     * ({@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}).
+     * Where {@code buf}'s readable bytes lie in this side's pool, if they cross by descriptor: only if this write
+     * holds its only reference, since a buffer someone else still holds — the rest of a decoder's cumulation, say —
+     * may be written to before the peer has read it; or if the pipeline promised that it never writes to a written
+     * buffer ({@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}).
      *
      * @return the pool offset, or -1 if the bytes are copied
      */
@@ -296,7 +296,8 @@ final class Outbound {
         if (poolOffset < 0) {
             return 0;
         }
-        long start = pool.prepend(poolOffset, BufferMemory.of(header), header.readerIndex(), length);
+        long start = pool.prepend(poolOffset, BufferMemory.of(header),
+                BufferMemory.offset(header, header.readerIndex()), length);
         if (start < 0) {
             return 0;
         }
@@ -390,7 +391,7 @@ final class Outbound {
             int readable = buf.readableBytes();
             int n = Math.min(readable, room - copied);
             if (buf.hasMemoryAddress() || buf.hasArray()) {
-                out.put(copied, BufferMemory.of(buf), buf.readerIndex(), n);
+                out.put(copied, BufferMemory.of(buf), BufferMemory.offset(buf, buf.readerIndex()), n);
             } else if (n > 0) {
                 // Several regions (a composite): their owners are not known here, so every part is copied.
                 int at = copied;
