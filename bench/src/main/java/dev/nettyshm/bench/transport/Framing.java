@@ -12,7 +12,7 @@ final class Framing {
 
     /** The largest frame either side accepts. */
     static final int MAX_FRAME = 16 << 20;
-    /** The largest frame a command or an answer is. */
+    /** Bytes of the length prefix in front of each frame, stripped by the decoder. */
     static final int LENGTH_FIELD = 4;
 
     private Framing() {
