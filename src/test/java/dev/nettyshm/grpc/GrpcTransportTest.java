@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nettyshm.channel.ShmAddress;
+import dev.nettyshm.channel.ShmChannel;
+import dev.nettyshm.channel.ShmChannelMetrics;
+import dev.nettyshm.channel.ShmChannelOption;
 import dev.nettyshm.channel.ShmIoHandler;
 import dev.nettyshm.examples.grpc.Digest;
 import dev.nettyshm.examples.grpc.EchoGrpc;
 import dev.nettyshm.examples.grpc.Payloads;
 import dev.nettyshm.examples.grpc.Responses;
 import dev.nettyshm.examples.grpc.ShmGrpc;
+import dev.nettyshm.internal.pool.PoolLayout;
 import dev.nettyshm.testing.ChildJvm;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -19,6 +23,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -36,22 +41,26 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * gRPC-java, unchanged, between two processes: the server in a {@link GrpcPeer}, the client here. Every test runs
- * over shared memory and over loopback TCP, with the same settings and the same calls, so that a way in which the
- * transport behaves differently from TCP shows as one of the two failing. Messages follow {@link Payloads}, and
- * every byte is checked.
+ * gRPC-java, unchanged, between two processes: the server in a {@link GrpcPeer}, the client here. Every test of
+ * behaviour runs over shared memory and over loopback TCP, with the same settings and the same calls, so that a way
+ * in which the transport behaves differently from TCP shows as one of the two failing. Messages follow {@link Payloads}, and
+ * every byte is checked. Over shared memory alone, messages of 1 MiB show through the channel's counters that they
+ * crossed in shared buffers, and a message larger than the whole pool still arrives whole, by copy.
  */
 class GrpcTransportTest {
 
@@ -60,6 +69,16 @@ class GrpcTransportTest {
 
     private static final String NAME = "grpc-" + UUID.randomUUID();
     private static final int[] SIZES = {10, 64 << 10, 4 << 20};
+    /** Zero-copy: messages of 1 MiB, eight a test. */
+    private static final int MESSAGE = 1 << 20;
+    private static final int MESSAGES = 8;
+    /**
+     * The share of each message that must cross shared. The rest is copied: HTTP/2 frame headers, gRPC's 5-byte
+     * prefix, and the frames that straddle two of gRPC's buffers — the end of one message and the start of the next,
+     * in a stream — which the HTTP/2 encoder composes.
+     */
+    private static final double SHARED_AT_LEAST = 0.9;
+
 
     private static Set<String> shmBefore;
     private static ChildJvm server;
@@ -68,6 +87,8 @@ class GrpcTransportTest {
     private static EventLoopGroup tcpGroup;
 
     private ManagedChannel managed;
+    /** The Netty channels of {@link #openShm}'s gRPC channel. */
+    private final List<ShmChannel> channels = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void startServer() throws Exception {
@@ -112,6 +133,22 @@ class GrpcTransportTest {
                     tcpGroup).build();
         };
         return managed;
+    }
+
+    /** A channel of {@link ShmGrpc}'s settings, changed by {@code settings}, whose Netty channel the test keeps. */
+    private ShmChannel openShm(UnaryOperator<NettyChannelBuilder> settings) {
+        managed = settings.apply(ShmGrpc.channelBuilder(new ShmAddress(NAME), shmGroup))
+                .channelFactory(() -> {
+                    ShmChannel channel = new ShmChannel();
+                    channels.add(channel);
+                    return channel;
+                }, ShmAddress.class)
+                .build();
+        // The first call connects.
+        byte[] answer = ClientCalls.blockingUnaryCall(managed, EchoGrpc.UNARY, withDeadline(), Payloads.of(0, 10));
+        assertThat(Payloads.matches(answer, 0, 10)).isTrue();
+        assertThat(channels).as("one connection").hasSize(1);
+        return channels.getFirst();
     }
 
     static Stream<Arguments> wiresAndSizes() {
@@ -220,6 +257,85 @@ class GrpcTransportTest {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
         assertThat(wasCancelled(channel, callId)).as("the server saw the call cancelled").isTrue();
         assertEchoes(channel);
+    }
+
+    @Test
+    void shouldCrossUnaryMegabyteCallsInSharedBuffersBothWays() {
+        ShmChannel channel = openShm(UnaryOperator.identity());
+        ShmChannelMetrics before = channel.metrics();
+        for (int i = 1; i <= MESSAGES; i++) {
+            byte[] response = ClientCalls.blockingUnaryCall(managed, EchoGrpc.UNARY, withDeadline(),
+                    Payloads.of(i, MESSAGE));
+            assertThat(Payloads.matches(response, i, MESSAGE)).as("response %d matches its request", i).isTrue();
+        }
+        assertCrossedShared(before, channel.metrics(), MESSAGES, MESSAGES);
+    }
+
+    @Test
+    void shouldCrossAStreamOfMegabyteMessagesInSharedBuffersBothWays() throws Exception {
+        ShmChannel channel = openShm(UnaryOperator.identity());
+        ShmChannelMetrics before = channel.metrics();
+        Responses responses = new Responses();
+        StreamObserver<byte[]> requests = ClientCalls.asyncBidiStreamingCall(
+                managed.newCall(EchoGrpc.BIDI, withDeadline()), responses);
+        for (int i = 0; i < MESSAGES; i++) {
+            requests.onNext(Payloads.of(i, MESSAGE));
+        }
+        requests.onCompleted();
+        List<byte[]> echoes = responses.all(60);
+        assertThat(echoes).hasSize(MESSAGES);
+        for (int i = 0; i < MESSAGES; i++) {
+            assertThat(Payloads.matches(echoes.get(i), i, MESSAGE)).as("echo %d", i).isTrue();
+        }
+        assertCrossedShared(before, channel.metrics(), MESSAGES, MESSAGES);
+    }
+
+    @Test
+    void shouldCrossAClientStreamInSharedBuffers() throws Exception {
+        ShmChannel channel = openShm(UnaryOperator.identity());
+        ShmChannelMetrics before = channel.metrics();
+        Responses responses = new Responses();
+        StreamObserver<byte[]> requests = ClientCalls.asyncClientStreamingCall(
+                managed.newCall(EchoGrpc.CLIENT_STREAM, withDeadline()), responses);
+        Digest sent = new Digest();
+        for (int i = 0; i < MESSAGES; i++) {
+            byte[] message = Payloads.of(i, MESSAGE);
+            requests.onNext(message);
+            sent.add(message);
+        }
+        requests.onCompleted();
+        assertThat(responses.all(60)).singleElement().isEqualTo(sent.toBytes());
+        assertCrossedShared(before, channel.metrics(), MESSAGES, 0);
+    }
+
+    @Test
+    void shouldDeliverAMessageLargerThanThePoolWholeByCopy() {
+        // 4 MiB messages through a pool of 2 MiB, which holds one buffer of gRPC's 1 MiB at a time.
+        int size = 4 << 20;
+        ShmChannel channel = openShm(builder -> builder.withOption(ShmChannelOption.POOL_SIZE,
+                PoolLayout.MIN_POOL_SIZE));
+        for (int i = 1; i <= 3; i++) {
+            byte[] response = ClientCalls.blockingUnaryCall(managed, EchoGrpc.UNARY, withDeadline(),
+                    Payloads.of(i, size));
+            assertThat(Payloads.matches(response, i, size)).as("response %d matches its request", i).isTrue();
+        }
+        ShmChannelMetrics metrics = channel.metrics();
+        assertThat(metrics.poolFallbacks()).as("buffers the small pool could not serve").isPositive();
+        assertThat(metrics.copiedBytesWritten()).as("what the pool could not hold was copied")
+                .isGreaterThan(3L * (size - (long) PoolLayout.MIN_POOL_SIZE));
+    }
+
+    /** Between two snapshots, {@code sent} and {@code received} messages of {@link #MESSAGE} crossed shared. */
+    private static void assertCrossedShared(ShmChannelMetrics before, ShmChannelMetrics after, int sent,
+            int received) {
+        long sharedOut = after.sharedBytesWritten() - before.sharedBytesWritten();
+        long copiedOut = after.copiedBytesWritten() - before.copiedBytesWritten();
+        long sharedIn = after.sharedBytesRead() - before.sharedBytesRead();
+        long copiedIn = after.copiedBytesRead() - before.copiedBytesRead();
+        assertThat(sharedOut).as("request bytes written in shared buffers (copied: %d)", copiedOut)
+                .isGreaterThanOrEqualTo((long) (sent * MESSAGE * SHARED_AT_LEAST));
+        assertThat(sharedIn).as("answer bytes read in the server's shared buffers (copied: %d)", copiedIn)
+                .isGreaterThanOrEqualTo((long) (received * MESSAGE * SHARED_AT_LEAST));
     }
 
     private static Channel withCallId(Channel channel, String callId) {
