@@ -116,8 +116,8 @@ final class Inbound {
     }
 
     /**
-     * Delivers what the ring holds, as the channel's {@link RecvByteBufAllocator} paces it, then wakes the peer if it
-     * waits for space. Stops at the end of the stream, which the channel then sees in the ring.
+     * Delivers what the ring holds, as the channel's {@link RecvByteBufAllocator} paces it, waking the peer after each
+     * read if it waits for space. Stops at the end of the stream, which the channel then sees in the ring.
      *
      * @return the bytes delivered
      * @throws IOException if the ring or the peer's pool is corrupt
@@ -147,6 +147,7 @@ final class Inbound {
                     delivered(n, true);
                     allocHandle.incMessagesRead(1);
                     total += n;
+                    wakeProducer();
                     pipeline.fireChannelRead(shared);
                     continue;
                 }
@@ -173,6 +174,7 @@ final class Inbound {
                 total += n;
                 ByteBuf read = buf;
                 buf = null;
+                wakeProducer();
                 pipeline.fireChannelRead(read);
             } while (allocHandle.continueReading() && channel.isActive());
         } finally {
@@ -183,11 +185,17 @@ final class Inbound {
         if (total > 0) {
             allocHandle.readComplete();
             pipeline.fireChannelReadComplete();
-            if (channel.isActive()) {
-                peer.wake(in.takeProducerWakeup());
-            }
         }
         return total;
+    }
+
+    /**
+     * Wakes the peer if it sleeps waiting for the space this read freed: before the pipeline runs, so that the peer
+     * fills the ring again while this side handles what it read. Woken only after a whole read loop, a sender of
+     * small framed messages slept through most of it.
+     */
+    private void wakeProducer() {
+        peer.wake(in.takeProducerWakeup());
     }
 
     private void delivered(int bytes, boolean shared) {
