@@ -508,11 +508,19 @@ public abstract sealed class MappedRegion implements SeekableByteChannel permits
      */
     private long guarded(long position, long length, boolean write, Access access) throws IOException {
         checkPosition(position);
+        boolean interruptedBefore = Thread.currentThread().isInterrupted();
         for (;;) {
             Mapping m = write ? writableMapping(position, length) : live();
             try {
                 return access.on(m);
             } catch (IllegalStateException e) {
+                // The JVM stops an access that a shared arena's close races with an asynchronous exception, and
+                // interrupts the thread to deliver it. That interrupt is not the caller's: left set, it would close
+                // the file channel at its next blocking call (ClosedByInterruptException) and wake the caller's
+                // next wait for nothing.
+                if (!interruptedBefore) {
+                    Thread.interrupted();
+                }
                 retryOrClosed(m);
             } catch (InternalError e) {
                 throw truncated(position, Math.min(length, m.size() - position), e);

@@ -97,6 +97,29 @@ class CloseRaceTest {
         }
     }
 
+    @Test
+    void shouldLeaveNoInterruptOnAReaderWhoseAccessARemapStopped() throws Exception {
+        Path file = dir.resolve("remap-interrupt.bin");
+        try (MappedFile mapped = MappedFile.window(file, 0, SIZE, Set.of(READ, WRITE, CREATE, MapOption.GROWABLE))) {
+            AtomicReference<Throwable> unexpected = new AtomicReference<>();
+            CountDownLatch running = new CountDownLatch(1);
+            Thread reader = worker(running, unexpected, offset -> {
+                mapped.readAt(0, new byte[CHUNK]);
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new AssertionError("a remap left the reader interrupted");
+                }
+            });
+            running.await();
+            for (int i = 0; i < ROUNDS * 10 && unexpected.get() == null; i++) {
+                mapped.writeAt(2L * SIZE - 1, new byte[] {1});
+                mapped.truncate(SIZE);
+            }
+            mapped.close();
+            reader.join(10_000);
+            assertThat(unexpected.get()).isNull();
+        }
+    }
+
     private record Writer(Thread thread, AtomicReference<Throwable> failed) {
         Throwable failure() throws InterruptedException {
             thread.join(10_000);
