@@ -15,8 +15,13 @@ import io.netty.channel.FileRegion;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ConnectionPendingException;
@@ -38,6 +43,7 @@ import java.nio.channels.UnsupportedAddressTypeException;
  */
 public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
+    private static final System.Logger LOG = System.getLogger(ShmChannel.class.getName());
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
 
     /**
@@ -60,8 +66,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     /** Counted on the event loop, read from any thread: see {@link #metrics()}. */
     private final Counters counters = new Counters();
     private volatile State state;
-    private volatile ShmAddress localAddress;
-    private volatile ShmAddress remoteAddress;
+    private volatile SocketAddress localAddress;
+    private volatile SocketAddress remoteAddress;
+    /** The way the connection runs, once it is known; {@code null} before. */
+    private volatile ShmRoute route;
 
     // Confined to the event loop from here on. The connection and its halves are set on connect, or for a child at
     // once, and never change: a closed channel is not connected again.
@@ -73,6 +81,13 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private Outbound outbound;
     /** The client's handshake, while it is {@link State#CONNECTING}. */
     private ClientHandshake handshake;
+    /** The TCP address to fall back to if the handshake over shared memory fails; {@code null} if none. */
+    private InetSocketAddress fallback;
+    /** The connection's socket when it runs over TCP; {@code null} over shared memory. */
+    private TcpStream tcp;
+    /** A TCP connect's promise, while it is {@link State#CONNECTING}. */
+    private ChannelPromise tcpConnect;
+    private ScheduledFuture<?> tcpConnectTimeout;
 
     /** A client channel; {@code connect} it to a {@link ShmAddress}. */
     @SuppressWarnings("this-escape") // the config only keeps the channel; Netty's channels all hand themselves so
@@ -90,6 +105,19 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         attach(new PeerSocket(socket, counters), connection);
         this.localAddress = parent.localAddress();
         this.remoteAddress = remoteAddress;
+        this.route = ShmRoute.SHARED_MEMORY;
+        this.state = State.ACTIVE;
+    }
+
+    /** A server's child that a remote or plain TCP client connected over TCP. */
+    @SuppressWarnings("this-escape") // as above
+    ShmChannel(ShmServerChannel parent, SocketChannel tcpSocket) throws IOException {
+        super(parent);
+        config = new ShmChannelConfig(this);
+        tcp = new TcpStream(this, tcpSocket, counters);
+        this.localAddress = tcpSocket.getLocalAddress();
+        this.remoteAddress = tcpSocket.getRemoteAddress();
+        this.route = ShmRoute.TCP;
         this.state = State.ACTIVE;
     }
 
@@ -117,14 +145,16 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         return (ShmServerChannel) super.parent();
     }
 
-    @Override
-    public ShmAddress localAddress() {
-        return (ShmAddress) super.localAddress();
-    }
-
-    @Override
-    public ShmAddress remoteAddress() {
-        return (ShmAddress) super.remoteAddress();
+    /**
+     * The way this connection runs: {@link ShmRoute#SHARED_MEMORY} or {@link ShmRoute#TCP}; {@code null} until it
+     * is connected. Thread-safe.
+     *
+     * <p>Over shared memory, a client connected by {@link ShmAddress} has the segment's name as its local address
+     * and the server's as its remote one; connected by {@link InetSocketAddress}, its remote address is that TCP
+     * address. Over TCP, both are the socket's.
+     */
+    public ShmRoute route() {
+        return route;
     }
 
     @Override
@@ -141,12 +171,12 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     @Override
     public boolean isInputShutdown() {
-        return !isActive() || inbound.isShutdown();
+        return !isActive() || (tcp != null ? tcp.isInputShutdown() : inbound.isShutdown());
     }
 
     @Override
     public boolean isOutputShutdown() {
-        return !isActive() || outbound.isShutdown();
+        return !isActive() || (tcp != null ? tcp.isOutputShutdown() : outbound.isShutdown());
     }
 
     @Override
@@ -209,7 +239,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             promise.setFailure(notConnected());
             return;
         }
-        inbound.shutdown();
+        if (tcp != null) {
+            tcp.shutdownInput();
+        } else {
+            inbound.shutdown();
+        }
         promise.setSuccess();
     }
 
@@ -278,6 +312,14 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 promise.tryFailure(new ClosedChannelException());
             }
         }
+        if (tcp != null) {
+            ChannelPromise promise = endTcpConnect();
+            if (promise != null) {
+                promise.tryFailure(new ClosedChannelException());
+            }
+            tcp.close();
+            return;
+        }
         try {
             // Closing the socket tells the peer; it reads what the ring still holds, then sees the end.
             if (peer != null) {
@@ -300,7 +342,9 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     @Override
     protected void doBeginRead() {
-        if (inbound != null) {
+        if (tcp != null) {
+            tcp.beginRead();
+        } else if (inbound != null) {
             inbound.requestRead();
         }
     }
@@ -321,7 +365,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             // the segment is not the server's yet.
             throw notConnected();
         }
-        outbound.shutdown();
+        if (tcp != null) {
+            tcp.shutdownOutput();
+        } else {
+            outbound.shutdown();
+        }
     }
 
     @Override
@@ -331,6 +379,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             case CLOSED -> throw new ClosedChannelException();
             case ACTIVE -> {
             }
+        }
+        if (tcp != null) {
+            tcp.write(in);
+            return;
         }
         if (peer.peerGone() || connection.peerClosed()) {
             throw new ClosedChannelException();
@@ -342,7 +394,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     /** Moves what can be moved; see {@link ShmIoHandle#poll()}. */
     private int poll() {
-        if (state != State.ACTIVE) {
+        if (state != State.ACTIVE || tcp != null) {
             return 0;
         }
         int work = 0;
@@ -406,10 +458,140 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
     private void failConnect(Throwable cause) {
         ChannelPromise promise = handshake == null ? null : handshake.end();
+        handshake = null;
+        InetSocketAddress tcpAddress = fallback;
+        if (promise != null && tcpAddress != null && !(cause instanceof ConnectTimeoutException)
+                && !promise.isDone()) {
+            // The server found by its TCP address refused or went away during the handshake: TCP answers instead.
+            LOG.log(System.Logger.Level.DEBUG, "shared memory to {0} failed, falling back to TCP: {1}", tcpAddress,
+                    cause.toString());
+            abandonSharedMemory();
+            connectTcp(tcpAddress, promise);
+            return;
+        }
         if (promise != null) {
             promise.tryFailure(cause);
         }
         unsafe().close(unsafe().voidPromise());
+    }
+
+    /** Lets go of a connect over shared memory that failed, so that the channel can connect over TCP instead. */
+    private void abandonSharedMemory() {
+        config.poolAllocator().attach(null);
+        Connection abandoned = connection;
+        PeerSocket socket = peer;
+        peer = null;
+        connection = null;
+        inbound = null;
+        outbound = null;
+        fallback = null;
+        localAddress = null;
+        state = State.OPEN;
+        try {
+            if (socket != null) {
+                socket.close();
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the socket of an abandoned handshake failed", e);
+        } finally {
+            if (abandoned != null) {
+                try {
+                    PendingSegments.abandon(abandoned);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "removing the segment of an abandoned handshake failed", e);
+                } finally {
+                    if (handler != null) {
+                        handler.closeAfterRun(abandoned);
+                    } else {
+                        abandoned.close();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Connects over TCP to {@code remote}; {@code promise} ends with the connect. */
+    private void connectTcp(InetSocketAddress remote, ChannelPromise promise) {
+        try {
+            tcp = new TcpStream(this, SocketChannel.open(), counters);
+            route = ShmRoute.TCP;
+            remoteAddress = remote;
+            if (handler != null) {
+                tcp.register(handler);
+            }
+            if (tcp.connect(remote)) {
+                tcpConnected(promise);
+                return;
+            }
+            state = State.CONNECTING;
+            tcpConnect = promise;
+            int timeoutMillis = config.getConnectTimeoutMillis();
+            if (timeoutMillis > 0) {
+                tcpConnectTimeout = eventLoop().schedule(() -> failTcpConnect(new ConnectTimeoutException(
+                        "connection timed out after " + timeoutMillis + " ms: " + remote)), timeoutMillis,
+                        TimeUnit.MILLISECONDS);
+            }
+        } catch (Throwable t) {
+            promise.tryFailure(annotate(t, remote));
+            unsafe().close(unsafe().voidPromise());
+        }
+    }
+
+    /** The selector says the TCP connect may be done. */
+    void tcpConnectable() {
+        if (state != State.CONNECTING || tcpConnect == null) {
+            return;
+        }
+        try {
+            tcp.finishConnect();
+            tcpConnected(endTcpConnect());
+        } catch (Throwable t) {
+            failTcpConnect(annotate(t, (InetSocketAddress) remoteAddress));
+        }
+    }
+
+    private void tcpConnected(ChannelPromise promise) throws IOException {
+        localAddress = tcp.socket().getLocalAddress();
+        state = State.ACTIVE;
+        boolean promiseSet = promise.trySuccess();
+        pipeline().fireChannelActive();
+        if (!promiseSet) {
+            // The user cancelled the connect meanwhile.
+            unsafe().close(unsafe().voidPromise());
+        }
+    }
+
+    private void failTcpConnect(Throwable cause) {
+        ChannelPromise promise = endTcpConnect();
+        if (promise != null) {
+            promise.tryFailure(cause);
+        }
+        unsafe().close(unsafe().voidPromise());
+    }
+
+    private ChannelPromise endTcpConnect() {
+        if (tcpConnectTimeout != null) {
+            tcpConnectTimeout.cancel(false);
+            tcpConnectTimeout = null;
+        }
+        ChannelPromise promise = tcpConnect;
+        tcpConnect = null;
+        return promise;
+    }
+
+    /** A failed TCP connect, naming the address as Netty's socket channels do. */
+    private static Throwable annotate(Throwable cause, InetSocketAddress remote) {
+        if (cause instanceof ConnectException && !(cause instanceof ConnectTimeoutException)) {
+            ConnectException named = new ConnectException(cause.getMessage() + ": " + remote);
+            named.initCause(cause);
+            return named;
+        }
+        return cause;
+    }
+
+    /** Writes what the outbound buffer holds now: the socket or the ring has room again. */
+    void flushNow() {
+        ((ShmUnsafe) unsafe()).flushNow();
     }
 
     private final class ShmUnsafe extends AbstractUnsafe implements ShmIoHandle, SelectionHandler {
@@ -429,10 +611,41 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 promise.setFailure(new AlreadyConnectedException());
                 return;
             }
+            if (remote instanceof InetSocketAddress inet) {
+                connectByTcpAddress(inet, promise);
+                return;
+            }
             if (!(remote instanceof ShmAddress address)) {
                 promise.setFailure(new UnsupportedAddressTypeException());
                 return;
             }
+            connectShm(address, address, promise);
+        }
+
+        /**
+         * Connects to a TCP address: over shared memory to the local server that serves it, if there is one and the
+         * route allows it, else over TCP.
+         */
+        private void connectByTcpAddress(InetSocketAddress remote, ChannelPromise promise) {
+            ShmRoute wanted = config.getRoute();
+            ShmAddress local = wanted == ShmRoute.TCP ? null : TcpRegistry.lookup(SharedMemoryDirectory.system(),
+                    remote);
+            if (local == null) {
+                if (wanted == ShmRoute.SHARED_MEMORY) {
+                    promise.setFailure(new ConnectException("no server of this host serves " + remote
+                            + " over shared memory, and the route is forced to SHARED_MEMORY"));
+                    close(voidPromise());
+                } else {
+                    connectTcp(remote, promise);
+                }
+                return;
+            }
+            fallback = wanted == ShmRoute.AUTO ? remote : null;
+            connectShm(local, remote, promise);
+        }
+
+        /** Connects over shared memory to the server named {@code address}; {@code remote} is what the user gave. */
+        private void connectShm(ShmAddress address, SocketAddress remote, ChannelPromise promise) {
             try {
                 SharedMemoryDirectory directory = SharedMemoryDirectory.system();
                 PeerSocket socket = new PeerSocket(Endpoint.connect(directory, address), counters);
@@ -440,7 +653,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 peer = socket;
                 attach(socket, PendingSegments.create(directory, config.getRingCapacity(), config.getPoolSize()));
                 handshake = new ClientHandshake(socket.socket(), connection, config, address);
-                remoteAddress = address;
+                remoteAddress = remote;
+                route = ShmRoute.SHARED_MEMORY;
                 localAddress = new ShmAddress(connection.name());
                 state = State.CONNECTING;
                 handshake.await(promise, eventLoop(), config.getConnectTimeoutMillis(), ShmChannel.this::failConnect);
@@ -451,6 +665,15 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 });
                 socket.register(handler, this);
             } catch (Throwable t) {
+                if (fallback != null && !promise.isDone()) {
+                    // No server behind the name after all, or no room or right to share memory with it.
+                    InetSocketAddress tcpAddress = fallback;
+                    LOG.log(System.Logger.Level.DEBUG, "shared memory to {0} failed, falling back to TCP: {1}",
+                            tcpAddress, t.toString());
+                    abandonSharedMemory();
+                    connectTcp(tcpAddress, promise);
+                    return;
+                }
                 promise.tryFailure(t);
                 // What the attempt opened (socket, segment) goes with the channel, as Bootstrap expects.
                 close(voidPromise());
@@ -464,6 +687,14 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         @Override
         public void registered(ShmIoHandler shmHandler, IoRegistration ioRegistration) {
             handler = shmHandler;
+            if (tcp != null && state != State.CLOSED) {
+                try {
+                    tcp.register(shmHandler);
+                } catch (IOException e) {
+                    pipeline().fireExceptionCaught(e);
+                    close(voidPromise());
+                }
+            }
             if (peer != null && state != State.CLOSED) {
                 try {
                     peer.register(shmHandler, this);
@@ -479,6 +710,9 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             if (peer != null) {
                 peer.deregister();
             }
+            if (tcp != null) {
+                tcp.deregister();
+            }
             handler = null;
         }
 
@@ -493,7 +727,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
 
         @Override
         public boolean prepareToSleep(Wakeup how) {
-            if (state != State.ACTIVE) {
+            if (state != State.ACTIVE || tcp != null) {
                 return true;
             }
             try {
@@ -508,12 +742,17 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         public boolean needsSelector() {
             // Only the handshake's reply comes by socket alone; once active, a futex sleep hears the rings, and the
             // peer watch the socket's end.
-            return state == State.CONNECTING || peer != null && peer.unwatched();
+            return tcp != null || state == State.CONNECTING || peer != null && peer.unwatched();
+        }
+
+        @Override
+        public boolean streamsOverTcp() {
+            return tcp != null;
         }
 
         @Override
         public void addWaitWords(FutexWaitSet waits) {
-            if (state != State.ACTIVE) {
+            if (state != State.ACTIVE || tcp != null) {
                 return;
             }
             peer.watch(eventLoop(), () -> {

@@ -13,21 +13,23 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DuplexChannelConfig;
 import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 
 /**
  * The configuration of a {@link ShmChannel}: Netty's common options, {@link ChannelOption#ALLOW_HALF_CLOSURE},
  * {@link ShmChannelOption#RING_CAPACITY}, {@link ShmChannelOption#POOL_SIZE},
- * {@link ShmChannelOption#POOL_THRESHOLD} and {@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}.
+ * {@link ShmChannelOption#POOL_THRESHOLD}, {@link ShmChannelOption#WRITTEN_BUFFERS_FINAL} and
+ * {@link ShmChannelOption#ROUTE}.
  *
  * <p>The channel's {@link ChannelOption#ALLOCATOR} is by default its own {@link ShmByteBufAllocator}, serving from
  * the connection's pool. Setting any {@code ShmByteBufAllocator} (such as {@link ShmByteBufAllocator#DEFAULT})
  * selects that same per-channel allocator — a pool belongs to one connection, so one allocator cannot serve
  * several channels; setting any other allocator replaces it, and every byte then crosses by copy.
  *
- * <p>Socket options that mean nothing over shared memory
- * ({@code SO_KEEPALIVE}, {@code TCP_NODELAY}, {@code SO_SNDBUF}, …) are accepted and ignored, as Netty's
- * domain-socket channels do, so code written for TCP (gRPC among it) runs unchanged.
+ * <p>Socket options ({@code SO_KEEPALIVE}, {@code TCP_NODELAY}, {@code SO_SNDBUF}, …) apply to a connection that
+ * runs over TCP ({@link ShmChannelOption#ROUTE}); over shared memory they are accepted and change nothing, as on
+ * Netty's domain-socket channels, so code written for TCP (gRPC among it) runs unchanged. {@code TCP_NODELAY} is on
+ * by default, as on Netty's TCP channels.
  */
 public final class ShmChannelConfig extends DefaultChannelConfig implements DuplexChannelConfig {
 
@@ -36,21 +38,22 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
     /** Default {@link ShmChannelOption#POOL_SIZE}: 16 MiB. */
     public static final int DEFAULT_POOL_SIZE = 16 << 20;
 
-    /** Options that apply to sockets, not to shared memory: set, they change nothing. */
-    static final Set<ChannelOption<?>> IGNORED = Set.of(ChannelOption.SO_KEEPALIVE, ChannelOption.TCP_NODELAY,
-            ChannelOption.SO_SNDBUF, ChannelOption.SO_RCVBUF, ChannelOption.SO_LINGER, ChannelOption.SO_REUSEADDR,
-            ChannelOption.IP_TOS, ChannelOption.SO_BACKLOG, ChannelOption.TCP_FASTOPEN,
-            ChannelOption.TCP_FASTOPEN_CONNECT, ChannelOption.SO_TIMEOUT);
-
     private final PoolAllocator poolAllocator = new PoolAllocator();
     private volatile int ringCapacity = DEFAULT_RING_CAPACITY;
     private volatile int poolSize = DEFAULT_POOL_SIZE;
     private volatile boolean allowHalfClosure;
     private volatile boolean writtenBuffersFinal;
+    private volatile ShmRoute route = ShmRoute.AUTO;
+    private final TcpOptions socketOptions = new TcpOptions();
 
     ShmChannelConfig(Channel channel) {
         super(channel);
         super.setAllocator(poolAllocator);
+    }
+
+    /** The socket options, for the TCP socket of a connection that runs over TCP. */
+    TcpOptions socketOptions() {
+        return socketOptions;
     }
 
     /** The channel's own pool allocator, whether or not it is the channel's allocator now. */
@@ -61,7 +64,7 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
         return getOptions(super.getOptions(), ShmChannelOption.RING_CAPACITY, ShmChannelOption.POOL_SIZE,
-                ShmChannelOption.POOL_THRESHOLD, ShmChannelOption.WRITTEN_BUFFERS_FINAL,
+                ShmChannelOption.POOL_THRESHOLD, ShmChannelOption.WRITTEN_BUFFERS_FINAL, ShmChannelOption.ROUTE,
                 ChannelOption.ALLOW_HALF_CLOSURE);
     }
 
@@ -80,8 +83,15 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
         if (option == ShmChannelOption.WRITTEN_BUFFERS_FINAL) {
             return (T) Boolean.valueOf(writtenBuffersFinal);
         }
+        if (option == ShmChannelOption.ROUTE) {
+            return (T) route;
+        }
         if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             return (T) Boolean.valueOf(allowHalfClosure);
+        }
+        if (TcpOptions.handles(option)) {
+            Object value = socketOptions.get(option);
+            return value != null ? (T) value : super.getOption(option);
         }
         return super.getOption(option);
     }
@@ -99,8 +109,10 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
             setWrittenBuffersFinal((Boolean) value);
         } else if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             setAllowHalfClosure((Boolean) value);
-        } else if (IGNORED.contains(option)) {
-            return true;
+        } else if (option == ShmChannelOption.ROUTE) {
+            setRoute((ShmRoute) value);
+        } else if (TcpOptions.handles(option)) {
+            socketOptions.set(option, value);
         } else {
             return super.setOption(option, value);
         }
@@ -145,6 +157,17 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
     /** Sets {@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}; it applies from the next write on. */
     public ShmChannelConfig setWrittenBuffersFinal(boolean writtenBuffersFinal) {
         this.writtenBuffersFinal = writtenBuffersFinal;
+        return this;
+    }
+
+    /** {@link ShmChannelOption#ROUTE}. */
+    public ShmRoute getRoute() {
+        return route;
+    }
+
+    /** Sets {@link ShmChannelOption#ROUTE}; it applies to the next connect. */
+    public ShmChannelConfig setRoute(ShmRoute route) {
+        this.route = Objects.requireNonNull(route, "route");
         return this;
     }
 

@@ -53,6 +53,14 @@ public final class ShmChannelOption<T> extends ChannelOption<T> {
     public static final ChannelOption<Boolean> WRITTEN_BUFFERS_FINAL =
             valueOf(ShmChannelOption.class, "WRITTEN_BUFFERS_FINAL");
 
+    /**
+     * Which way a channel given a {@link java.net.InetSocketAddress} reaches its peer: {@link ShmRoute#AUTO} (the
+     * default), or forced to {@link ShmRoute#SHARED_MEMORY} or {@link ShmRoute#TCP}, for tests and debugging. On a
+     * {@link ShmServerChannel} bound to a TCP address, {@code TCP} keeps local clients on TCP too. A channel given a
+     * {@link ShmAddress} ignores it.
+     */
+    public static final ChannelOption<ShmRoute> ROUTE = valueOf(ShmChannelOption.class, "ROUTE");
+
     @SuppressWarnings({"deprecation", "unused"})
     private ShmChannelOption() {
         super(null);

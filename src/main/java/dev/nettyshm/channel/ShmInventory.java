@@ -15,11 +15,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
  * What the transport has left in a shared-memory directory, and the removal of what no live process owns:
- * server names ({@code nettyshm-<name>.sock} and {@code .lock}) and connection segments ({@code nettyshm-id-…}).
+ * server names ({@code nettyshm-<name>.sock} and {@code .lock}, with the {@code nettyshm-tcp-….route} files that
+ * send clients of its TCP addresses to it) and connection segments ({@code nettyshm-id-…}).
  * A connection's segment is unlinked as soon as both sides map it, so one is found here only if its client died
  * during the handshake; a server's files stay after its process was killed. Every process of the transport removes
  * the stale ones on its first bind or connect in a directory ({@code docs/decisions/007-stale-files.md}), so what
@@ -39,7 +42,9 @@ public final class ShmInventory {
         /** A server's bound name. */
         SERVER,
         /** A connection's segment, not yet mapped by both sides. */
-        CONNECTION
+        CONNECTION,
+        /** The route of a TCP address to a server's name that is bound no more: its server was killed. */
+        ROUTE
     }
 
     /**
@@ -158,15 +163,35 @@ public final class ShmInventory {
         try (Stream<Path> all = Files.list(directory.path())) {
             files = all.filter(p -> p.getFileName().toString().startsWith(PREFIX)).sorted().toList();
         }
+        Map<String, List<Path>> routes = routes(files);
         // Servers first, then connections: the order the listing has always had.
-        readEach(files, name -> name.endsWith(".lock"), ShmInventory::server, entries, onError);
+        readEach(files, name -> name.endsWith(".lock"), lock -> server(lock, routes), entries, onError);
         readEach(files, name -> name.startsWith(CONNECTION_PREFIX), ShmInventory::connection, entries, onError);
+        // Routes whose server's files are gone altogether.
+        routes.forEach((name, paths) -> entries.add(new Entry(Kind.ROUTE, name, paths, List.of(), false, 0, -1)));
         return entries;
+    }
+
+    /** The route files among {@code files}, by the server name they hold. */
+    private static Map<String, List<Path>> routes(List<Path> files) {
+        Map<String, List<Path>> routes = new TreeMap<>();
+        for (Path file : files) {
+            if (isRoute(file)) {
+                String name = TcpRegistry.read(file);
+                if (name != null) {
+                    routes.computeIfAbsent(name, n -> new ArrayList<>()).add(file);
+                }
+            }
+        }
+        return routes;
     }
 
     private static boolean remove(Entry entry) throws IOException {
         if (entry.kind() == Kind.CONNECTION) {
             return Files.deleteIfExists(entry.files().getFirst());
+        }
+        if (entry.kind() == Kind.ROUTE) {
+            return removeRoutes(entry.files(), entry.name());
         }
         Path lockPath = entry.files().getFirst();
         try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE,
@@ -178,8 +203,12 @@ public final class ShmInventory {
             }
             // As a closing server does: mark the file retired, so that a bind that opened it meanwhile starts over.
             channel.write(ByteBuffer.wrap(new byte[] {'X'}), 0);
+            // The routes first, so that no client is sent to the name as it goes.
+            removeRoutes(entry.files().stream().filter(ShmInventory::isRoute).toList(), entry.name());
             for (Path file : entry.files().reversed()) {
-                Files.deleteIfExists(file);
+                if (!isRoute(file)) {
+                    Files.deleteIfExists(file);
+                }
             }
             lock.release();
             return true;
@@ -188,8 +217,26 @@ public final class ShmInventory {
         }
     }
 
-    /** The entry of a server's name; {@code null} if its lock file was removed since the listing. */
-    private static Entry server(Path lockPath) throws IOException {
+    private static boolean isRoute(Path file) {
+        return file.getFileName().toString().endsWith(TcpRegistry.SUFFIX);
+    }
+
+    /** Removes route files that still send clients to {@code name}: a new server may have taken the port over. */
+    private static boolean removeRoutes(List<Path> routes, String name) throws IOException {
+        boolean removed = false;
+        for (Path route : routes) {
+            if (name.equals(TcpRegistry.read(route))) {
+                removed |= Files.deleteIfExists(route);
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * The entry of a server's name, with the routes to it taken out of {@code routes}; {@code null} if its lock file
+     * was removed since the listing.
+     */
+    private static Entry server(Path lockPath, Map<String, List<Path>> routes) throws IOException {
         String stem = lockPath.getFileName().toString();
         stem = stem.substring(0, stem.length() - ".lock".length());
         Path socketPath = lockPath.resolveSibling(stem + ".sock");
@@ -206,9 +253,14 @@ public final class ShmInventory {
         } catch (NoSuchFileException goneMeanwhile) {
             return null;
         }
-        List<Path> files = Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS) ? List.of(lockPath, socketPath)
-                : List.of(lockPath);
-        return new Entry(Kind.SERVER, stem.substring(PREFIX.length()), files, List.of(pid), live, 0, -1);
+        List<Path> files = new ArrayList<>(List.of(lockPath));
+        if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)) {
+            files.add(socketPath);
+        }
+        String name = stem.substring(PREFIX.length());
+        files.addAll(routes.getOrDefault(name, List.of()));
+        routes.remove(name);
+        return new Entry(Kind.SERVER, name, List.copyOf(files), List.of(pid), live, 0, -1);
     }
 
     /** A lock, or {@code null} if a live process — this one included — holds it. */

@@ -32,6 +32,11 @@ interface ShmIoHandle extends IoHandle {
      */
     boolean needsSelector();
 
+    /** Whether the handle moves data through a TCP socket, which only the selector hears. */
+    default boolean streamsOverTcp() {
+        return false;
+    }
+
     /** Adds the words {@code prepareToSleep(Wakeup.FUTEX)} armed to {@code waits}: at most two. */
     default void addWaitWords(FutexWaitSet waits) {
     }

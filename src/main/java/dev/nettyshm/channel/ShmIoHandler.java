@@ -192,20 +192,26 @@ public final class ShmIoHandler implements IoHandler {
     }
 
     private int step(IoHandlerContext context) {
+        // A TCP connection's data comes through the selector alone: a loop that has one selects on every run and
+        // sleeps in its selector at once, as Netty's NIO loop does; spinning on rings would only delay its reads.
+        boolean tcp = streamsOverTcp();
         int work = pollHandles();
-        if (work == 0 && context.canBlock() && !sharingCpu) {
+        if (work == 0 && context.canBlock() && !sharingCpu && !tcp) {
             work = spin(context);
         }
         long now = System.nanoTime();
         if (work > 0) {
             idleSince = BUSY;
             yields = 0;
-            return work + (now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0);
+            return work + (tcp || now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0);
         }
         if (!context.canBlock()) {
             // Tasks wait: no blocking, and no select on every run either, or a stream of tasks (writes from other
             // threads) would make a system call of each.
-            return now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0;
+            return tcp || now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0;
+        }
+        if (tcp) {
+            return sleep(context, now);
         }
         if (now - lastSelect > SELECT_INTERVAL_NANOS) {
             int selected = selectNow(now);
@@ -261,6 +267,15 @@ public final class ShmIoHandler implements IoHandler {
                 return work;
             }
         }
+    }
+
+    private boolean streamsOverTcp() {
+        for (int i = 0; i < handles.size(); i++) {
+            if (handles.get(i).streamsOverTcp()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int pollHandles() {

@@ -14,7 +14,12 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.UnsupportedAddressTypeException;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
@@ -23,27 +28,46 @@ import java.util.Queue;
 import java.util.Set;
 
 /**
- * The listening side of the transport: binds a {@link ShmAddress} and accepts {@link ShmChannel}s.
+ * The listening side of the transport: binds a {@link ShmAddress}, or a TCP address, and accepts {@link ShmChannel}s.
  *
  * <pre>{@code
  * new ServerBootstrap().group(group).channel(ShmServerChannel.class).childHandler(init).bind(new ShmAddress("orders"));
+ * new ServerBootstrap().group(group).channel(ShmServerChannel.class).childHandler(init).bind(new InetSocketAddress(8080));
  * }</pre>
  *
- * A bind fails with {@link java.net.BindException} while a live server holds the name, and takes a name over from
- * a server that crashed. Each accepted connection first completes its handshake on this channel's event loop — the
- * client's segment checked, mapped and unlinked — and only then reaches the pipeline, active.
+ * A bind of a name fails with {@link java.net.BindException} while a live server holds the name, and takes a name
+ * over from a server that crashed. Each accepted connection first completes its handshake on this channel's event
+ * loop — the client's segment checked, mapped and unlinked — and only then reaches the pipeline, active.
+ *
+ * <p>Bound to an {@link InetSocketAddress}, the channel listens on TCP, for remote clients and for any TCP client;
+ * its children from there run over TCP. Beside it the channel binds a generated name ({@link #shmAddress()}) and
+ * records that it serves the TCP address, so that a {@link ShmChannel} of this host that connects to the TCP address
+ * gets shared memory instead ({@link ShmRoute}). {@link ShmChannelOption#ROUTE} {@link ShmRoute#TCP} keeps every
+ * client on TCP. The TCP bind fails as a TCP server's would; if the name cannot be bound (a full or unwritable
+ * shared-memory directory), the channel serves TCP alone and logs why.
  *
  * <p>Thread safety: as every Netty channel.
  */
 public class ShmServerChannel extends AbstractServerChannel {
+
+    private static final System.Logger LOG = System.getLogger(ShmServerChannel.class.getName());
+    /** Numbers the names generated beside TCP addresses within this process. */
+    private static final AtomicLong NAMES = new AtomicLong();
 
     private final ServerConfig config = new ServerConfig(this);
     private final Queue<ShmChannel> accepted = new ArrayDeque<>();
     /** Accepted sockets whose client has not finished its hello yet. */
     private final Set<ServerHandshake> pending = new HashSet<>();
     private volatile Endpoint.Bound bound;
-    private volatile ShmAddress localAddress;
+    private volatile SocketAddress localAddress;
+    /** The name local clients reach this server by; {@code null} if none. */
+    private volatile ShmAddress shmAddress;
+    /** The listening TCP socket, when bound to a TCP address. */
+    private volatile ServerSocketChannel tcpServer;
     private volatile boolean closed;
+    /** This server's entry in the {@link TcpRegistry}; {@code null} if none. */
+    private Path routeEntry;
+    private SelectionKey tcpKey;
 
     private ShmIoHandler handler;
     private IoRegistration registration;
@@ -60,9 +84,12 @@ public class ShmServerChannel extends AbstractServerChannel {
         return config;
     }
 
-    @Override
-    public ShmAddress localAddress() {
-        return (ShmAddress) super.localAddress();
+    /**
+     * The name this server binds for clients over shared memory: the {@link ShmAddress} it was bound to, or the one
+     * generated beside its TCP address; {@code null} before the bind, or if it listens on TCP alone. Thread-safe.
+     */
+    public ShmAddress shmAddress() {
+        return shmAddress;
     }
 
     @Override
@@ -72,7 +99,7 @@ public class ShmServerChannel extends AbstractServerChannel {
 
     @Override
     public boolean isActive() {
-        return !closed && bound != null;
+        return !closed && (bound != null || tcpServer != null);
     }
 
     @Override
@@ -97,13 +124,58 @@ public class ShmServerChannel extends AbstractServerChannel {
 
     @Override
     protected void doBind(SocketAddress address) throws Exception {
-        if (!(address instanceof ShmAddress shmAddress)) {
-            throw new java.nio.channels.UnsupportedAddressTypeException();
+        if (address instanceof InetSocketAddress inet) {
+            bindTcp(inet);
+            return;
         }
+        if (!(address instanceof ShmAddress name)) {
+            throw new UnsupportedAddressTypeException();
+        }
+        bindName(name);
+        localAddress = name;
+    }
+
+    private void bindName(ShmAddress name) throws IOException {
         directory = SharedMemoryDirectory.system();
-        bound = Endpoint.Bound.bind(directory, shmAddress, config.backlog);
-        localAddress = shmAddress;
-        key = handler.register(bound.server, SelectionKey.OP_ACCEPT, ops -> accept());
+        Endpoint.Bound named = Endpoint.Bound.bind(directory, name, config.backlog);
+        try {
+            key = handler.register(named.server, SelectionKey.OP_ACCEPT, ops -> accept());
+        } catch (IOException | RuntimeException e) {
+            named.close();
+            throw e;
+        }
+        bound = named;
+        shmAddress = name;
+    }
+
+    private void bindTcp(InetSocketAddress address) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            server.configureBlocking(false);
+            config.socketOptions.attach(server);
+            server.bind(address, config.backlog);
+            tcpKey = handler.register(server, SelectionKey.OP_ACCEPT, ops -> acceptTcp());
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        tcpServer = server;
+        InetSocketAddress listening = (InetSocketAddress) server.getLocalAddress();
+        localAddress = listening;
+        if (config.route == ShmRoute.TCP) {
+            return;
+        }
+        ShmAddress name = new ShmAddress("tcp" + listening.getPort() + "-" + ProcessHandle.current().pid() + "-"
+                + NAMES.incrementAndGet());
+        try {
+            bindName(name);
+            routeEntry = TcpRegistry.publish(directory, listening, name);
+        } catch (IOException | RuntimeException e) {
+            // TCP serves everyone still; local clients pay for TCP, and the log says why.
+            LOG.log(System.Logger.Level.WARNING, "cannot offer shared memory beside TCP " + listening
+                    + "; local clients will use TCP", e);
+            closeName();
+        }
     }
 
     @Override
@@ -112,8 +184,14 @@ public class ShmServerChannel extends AbstractServerChannel {
             return;
         }
         closed = true;
-        if (key != null) {
-            key.cancel();
+        // The route first, so that no client is sent to the name as it goes.
+        closeName();
+        ServerSocketChannel server = tcpServer;
+        if (server != null) {
+            if (tcpKey != null) {
+                tcpKey.cancel();
+            }
+            server.close();
         }
         for (ServerHandshake handshake : pending) {
             handshake.abandon();
@@ -123,9 +201,28 @@ public class ShmServerChannel extends AbstractServerChannel {
         while ((child = accepted.poll()) != null) {
             child.unsafe().closeForcibly();
         }
+    }
+
+    /** Withdraws the route and unbinds the name, if there are. */
+    private void closeName() {
+        try {
+            TcpRegistry.withdraw(routeEntry, shmAddress);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove " + routeEntry, e);
+        }
+        routeEntry = null;
+        if (key != null) {
+            key.cancel();
+            key = null;
+        }
         Endpoint.Bound current = bound;
+        bound = null;
         if (current != null) {
-            current.close();
+            try {
+                current.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot unbind " + shmAddress, e);
+            }
         }
     }
 
@@ -159,6 +256,25 @@ public class ShmServerChannel extends AbstractServerChannel {
                 pipeline().fireExceptionCaught(e);
             }
         }
+    }
+
+    private void acceptTcp() {
+        try {
+            SocketChannel socket;
+            while ((socket = tcpServer.accept()) != null) {
+                try {
+                    accepted.add(new ShmChannel(this, socket));
+                } catch (IOException | RuntimeException e) {
+                    socket.close();
+                    throw e;
+                }
+            }
+        } catch (IOException e) {
+            if (!closed) {
+                pipeline().fireExceptionCaught(e);
+            }
+        }
+        deliverAccepted();
     }
 
     /** {@code handshake} is over: {@code child} is the connection it accepted, or {@code null} if it refused. */
@@ -240,10 +356,15 @@ public class ShmServerChannel extends AbstractServerChannel {
         }
     }
 
-    /** Netty's options; a backlog is honoured, socket options are accepted and ignored. */
+    /**
+     * Netty's options and {@link ShmChannelOption#ROUTE}; a backlog is honoured, socket options apply to the TCP
+     * socket if there is one.
+     */
     private static final class ServerConfig extends DefaultChannelConfig {
 
         private volatile int backlog = 128;
+        private volatile ShmRoute route = ShmRoute.AUTO;
+        private final TcpOptions socketOptions = new TcpOptions();
 
         ServerConfig(ShmServerChannel channel) {
             super(channel, new ServerChannelRecvByteBufAllocator());
@@ -256,7 +377,12 @@ public class ShmServerChannel extends AbstractServerChannel {
                 backlog = (Integer) value;
                 return true;
             }
-            if (ShmChannelConfig.IGNORED.contains(option)) {
+            if (option == ShmChannelOption.ROUTE) {
+                route = java.util.Objects.requireNonNull((ShmRoute) value, "route");
+                return true;
+            }
+            if (TcpOptions.handles(option)) {
+                socketOptions.set(option, value);
                 return true;
             }
             return super.setOption(option, value);
@@ -267,6 +393,13 @@ public class ShmServerChannel extends AbstractServerChannel {
         public <T> T getOption(ChannelOption<T> option) {
             if (option == ChannelOption.SO_BACKLOG) {
                 return (T) Integer.valueOf(backlog);
+            }
+            if (option == ShmChannelOption.ROUTE) {
+                return (T) route;
+            }
+            if (TcpOptions.handles(option)) {
+                Object value = socketOptions.get(option);
+                return value != null ? (T) value : super.getOption(option);
             }
             return super.getOption(option);
         }

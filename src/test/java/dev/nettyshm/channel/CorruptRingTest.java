@@ -102,7 +102,7 @@ class CorruptRingTest {
 
         Throwable error = victim.error().get(5, TimeUnit.SECONDS);
         assertThat(error).isInstanceOf(RingCorruptedException.class).hasMessageContaining("producer position")
-                .hasMessageContaining(victim.channel().localAddress().name());
+                .hasMessageContaining(((ShmAddress) victim.channel().localAddress()).name());
         victim.channel().closeFuture().await(5, TimeUnit.SECONDS);
         assertThat(victim.channel().isOpen()).isFalse();
         assertStillEchoes(bystander);
@@ -131,7 +131,7 @@ class CorruptRingTest {
     void shouldCloseTheConnectionWhoseSegmentThePeerTruncates() throws Exception {
         Client victim = connect();
         Client bystander = connect();
-        Path mapping = mappingOf(victim.channel().localAddress().name());
+        Path mapping = mappingOf(((ShmAddress) victim.channel().localAddress()).name());
         assumeTrue(mapping != null && Files.isWritable(mapping),
                 "truncating an unlinked segment goes through /proc/self/map_files, which needs root");
         // Both loops asleep: waking, a loop first touches the segment as it withdraws its wake-up requests, outside

@@ -75,7 +75,7 @@ class HostilePeerFuzzTest {
         for (int i = 0; i < cases; i++) {
             ShmChannel attacker = connect();
             Attack attack = attack(attacker.connection().memory(), random);
-            Throwable error = errorOf(attacker.localAddress()).get(5, TimeUnit.SECONDS);
+            Throwable error = errorOf((ShmAddress) attacker.localAddress()).get(5, TimeUnit.SECONDS);
             assertThat(error.getMessage()).as("case %d, %s", i, attack.kind()).contains(attack.complaint());
             assertThat(attacker.closeFuture().await(5, TimeUnit.SECONDS)).as("case %d: closed", i).isTrue();
             byKind.merge(attack.kind(), 1, Integer::sum);
@@ -104,7 +104,7 @@ class HostilePeerFuzzTest {
                 MemorySegment memory = victim.connection().memory();
                 third.sendLine(mapFile(memory) + " " + memory.byteSize() + " " + (seed + i));
                 String[] attack = third.awaitLineStartingWith("attacked ").substring(9).split("\\|");
-                Throwable error = errorOf(victim.localAddress()).get(5, TimeUnit.SECONDS);
+                Throwable error = errorOf((ShmAddress) victim.localAddress()).get(5, TimeUnit.SECONDS);
                 assertThat(error.getMessage()).as("case %d, %s", i, attack[0]).contains(attack[1]);
                 assertThat(victim.closeFuture().await(5, TimeUnit.SECONDS)).as("case %d: closed", i).isTrue();
             }

@@ -96,7 +96,7 @@ class ScribbleTest {
                 outcomes.merge(outcome, 1, Integer::sum);
                 if (outcome.equals("other exception")) {
                     unexpected.add("connection " + i + ": " + client.failure + " / "
-                            + serverErrors.get(channel.localAddress().name()));
+                            + serverErrors.get(((ShmAddress) channel.localAddress()).name()));
                 }
                 channel.close().sync();
             }
@@ -130,7 +130,7 @@ class ScribbleTest {
         if (client.failure != null) {
             errors.add(client.failure);
         }
-        Throwable serverError = serverErrors.get(channel.localAddress().name());
+        Throwable serverError = serverErrors.get(((ShmAddress) channel.localAddress()).name());
         if (serverError != null) {
             errors.add(serverError);
         }

@@ -52,6 +52,11 @@ public final class ChildJvm {
 
     /** Starts {@code mainClass} with {@code args}; {@code jvmArgs} go before the class name. */
     public static ChildJvm start(List<String> jvmArgs, Class<?> mainClass, String... args) throws IOException {
+        return new ChildJvm(new ProcessBuilder(command(jvmArgs, mainClass, args)).redirectErrorStream(true).start());
+    }
+
+    /** The command line of {@link #start}, for a caller that runs it under another command. */
+    public static List<String> command(List<String> jvmArgs, Class<?> mainClass, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
@@ -61,7 +66,7 @@ public final class ChildJvm {
         command.addAll(jvmArgs);
         command.add(mainClass.getName());
         command.addAll(List.of(args));
-        return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(true).start());
+        return command;
     }
 
     public static ChildJvm start(Class<?> mainClass, String... args) throws IOException {
