@@ -102,15 +102,15 @@ final class TcpStream implements SelectionHandler {
     }
 
     void beginRead() {
-        if (inputShutdown) {
-            return;
-        }
+        // Even after the input ended: a read then meets the end again, and the pipeline hears that all was read.
         readPending = true;
         interest(SelectionKey.OP_READ, true);
     }
 
     private void read() {
-        if (inputShutdown) {
+        if (inputShutdown && (inputShutdownReadCompleteFired || !channel.config().isAllowHalfClosure())) {
+            // The end was met and told: a socket at its end stays readable, and would be selected forever.
+            readPending = false;
             interest(SelectionKey.OP_READ, false);
             return;
         }
@@ -144,7 +144,7 @@ final class TcpStream implements SelectionHandler {
             allocHandle.readComplete();
             pipeline.fireChannelReadComplete();
             if (end) {
-                inputEnded();
+                endOfInput();
             }
         } catch (IOException e) {
             if (buf != null) {
@@ -161,13 +161,23 @@ final class TcpStream implements SelectionHandler {
         }
     }
 
-    /** The peer shut its output, or closed: a FIN. */
-    private void inputEnded() {
-        if (channel.config().isAllowHalfClosure() && channel.isActive()) {
-            shutdownInput();
-            channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        } else {
-            channel.unsafe().close(channel.unsafe().voidPromise());
+    /**
+     * A read met the end of the input — the peer's FIN, or this side's shutdown of its input. The first time, with
+     * half-closure allowed, the input shuts down and the pipeline hears {@link ChannelInputShutdownEvent}; without it,
+     * the channel closes. A read after that meets the end again and tells the pipeline that everything was read
+     * ({@link ChannelInputShutdownReadComplete}), once: the order of Netty's socket channels.
+     */
+    private void endOfInput() {
+        if (!inputShutdown) {
+            if (channel.config().isAllowHalfClosure() && channel.isActive()) {
+                shutdownInput();
+                channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            } else {
+                channel.unsafe().close(channel.unsafe().voidPromise());
+            }
+        } else if (!inputShutdownReadCompleteFired) {
+            inputShutdownReadCompleteFired = true;
+            channel.pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
         }
     }
 
@@ -235,21 +245,16 @@ final class TcpStream implements SelectionHandler {
         }
     }
 
+    /** Shuts the input down; the next read meets its end (see {@link #endOfInput()}). */
     void shutdownInput() {
         if (inputShutdown) {
             return;
         }
         inputShutdown = true;
-        readPending = false;
-        interest(SelectionKey.OP_READ, false);
         try {
             socket.shutdownInput();
         } catch (IOException alreadyGone) {
             // Nothing more is read either way.
-        }
-        if (!inputShutdownReadCompleteFired && channel.isActive()) {
-            inputShutdownReadCompleteFired = true;
-            channel.pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
         }
     }
 

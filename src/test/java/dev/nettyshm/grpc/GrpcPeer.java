@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The server process of the gRPC tests: {@code GrpcPeer NAME} serves {@link EchoGrpc} and {@link Probe} on
- * {@code shm:NAME} and on a loopback TCP port, with the same settings, prints {@code tcp PORT} and {@code ready},
+ * {@code shm:NAME}, on a loopback TCP port (Netty's NIO) and on a TCP port of every address through
+ * {@code ShmServerChannel} (local clients of this library get shared memory there), with the same settings, prints
+ * {@code tcp PORT}, {@code local PORT} and {@code ready},
  * and ends cleanly — shutting both servers down — when its standard input closes.
  */
 public final class GrpcPeer {
@@ -33,13 +35,15 @@ public final class GrpcPeer {
             Server shm = probe.addTo(ShmGrpc.serverBuilder(new ShmAddress(args[0]), shmGroup)).build().start();
             Server tcp = probe.addTo(ShmGrpc.serverBuilder(new InetSocketAddress("127.0.0.1", 0),
                     NioServerSocketChannel.class, tcpGroup, tcpGroup)).build().start();
+            Server local = probe.addTo(ShmGrpc.serverBuilder(0, shmGroup, shmGroup)).build().start();
             System.out.println("tcp " + ((InetSocketAddress) tcp.getListenSockets().getFirst()).getPort());
+            System.out.println("local " + ((InetSocketAddress) local.getListenSockets().getFirst()).getPort());
             System.out.println("ready");
             System.out.flush();
             while (System.in.read() >= 0) {
                 // Serve until the parent closes our input.
             }
-            for (Server server : new Server[] {shm, tcp}) {
+            for (Server server : new Server[] {shm, tcp, local}) {
                 server.shutdown();
                 if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("a server did not end within 10 s");

@@ -8,6 +8,7 @@ import dev.nettyshm.channel.ShmChannel;
 import dev.nettyshm.channel.ShmChannelMetrics;
 import dev.nettyshm.channel.ShmChannelOption;
 import dev.nettyshm.channel.ShmIoHandler;
+import dev.nettyshm.channel.ShmRoute;
 import dev.nettyshm.examples.grpc.Digest;
 import dev.nettyshm.examples.grpc.EchoGrpc;
 import dev.nettyshm.examples.grpc.Payloads;
@@ -64,8 +65,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GrpcTransportTest {
 
-    /** The transports under test. */
-    enum Wire { SHM, TCP }
+    /**
+     * The transports under test: shared memory by name; Netty's NIO over loopback TCP; and a {@code host:port}
+     * target served by a {@code ShmServerChannel}, which a local client reaches over shared memory, or over TCP when
+     * its route is forced.
+     */
+    enum Wire { SHM, TCP, LOCAL_FIRST, LOCAL_FIRST_FORCED_TCP }
 
     private static final String NAME = "grpc-" + UUID.randomUUID();
     private static final int[] SIZES = {10, 64 << 10, 4 << 20};
@@ -83,6 +88,7 @@ class GrpcTransportTest {
     private static Set<String> shmBefore;
     private static ChildJvm server;
     private static int tcpPort;
+    private static int localPort;
     private static EventLoopGroup shmGroup;
     private static EventLoopGroup tcpGroup;
 
@@ -97,6 +103,7 @@ class GrpcTransportTest {
         tcpGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         server = ChildJvm.start(GrpcPeer.class, NAME);
         tcpPort = Integer.parseInt(server.awaitLineStartingWith("tcp "));
+        localPort = Integer.parseInt(server.awaitLineStartingWith("local "));
         server.awaitLine("ready");
     }
 
@@ -131,6 +138,9 @@ class GrpcTransportTest {
             case SHM -> ShmGrpc.channelBuilder(new ShmAddress(NAME), shmGroup).build();
             case TCP -> ShmGrpc.channelBuilder(new InetSocketAddress("127.0.0.1", tcpPort), NioSocketChannel.class,
                     tcpGroup).build();
+            case LOCAL_FIRST -> ShmGrpc.channelBuilder("127.0.0.1:" + localPort, shmGroup).usePlaintext().build();
+            case LOCAL_FIRST_FORCED_TCP -> ShmGrpc.channelBuilder("127.0.0.1:" + localPort, shmGroup).usePlaintext()
+                    .withOption(ShmChannelOption.ROUTE, ShmRoute.TCP).build();
         };
         return managed;
     }
@@ -149,6 +159,27 @@ class GrpcTransportTest {
         assertThat(Payloads.matches(answer, 0, 10)).isTrue();
         assertThat(channels).as("one connection").hasSize(1);
         return channels.getFirst();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Wire.class, names = {"LOCAL_FIRST", "LOCAL_FIRST_FORCED_TCP"})
+    void shouldReachAServerByItsTcpAddressOverTheRouteItMay(Wire wire) {
+        List<ShmChannel> made = new CopyOnWriteArrayList<>();
+        NettyChannelBuilder builder = ShmGrpc.channelBuilder("127.0.0.1:" + localPort, shmGroup).usePlaintext()
+                .channelFactory(() -> {
+                    ShmChannel channel = new ShmChannel();
+                    made.add(channel);
+                    return channel;
+                }, InetSocketAddress.class);
+        managed = (wire == Wire.LOCAL_FIRST ? builder : builder.withOption(ShmChannelOption.ROUTE, ShmRoute.TCP))
+                .build();
+
+        byte[] answer = ClientCalls.blockingUnaryCall(managed, EchoGrpc.UNARY, withDeadline(), Payloads.of(7, 1 << 20));
+
+        assertThat(Payloads.matches(answer, 7, 1 << 20)).isTrue();
+        assertThat(made).hasSize(1);
+        assertThat(made.getFirst().route())
+                .isEqualTo(wire == Wire.LOCAL_FIRST ? ShmRoute.SHARED_MEMORY : ShmRoute.TCP);
     }
 
     static Stream<Arguments> wiresAndSizes() {

@@ -69,7 +69,8 @@ class ShmSslSessionReuseTest extends SocketSslSessionReuseTest {
                 ch.pipeline().addLast(new SslHandler(engine(serverCtx.newEngine(ch.alloc()), false)), server);
             }
         }).bind().sync().channel();
-        String peerHost = ((ShmAddress) sc.localAddress()).name();
+        String peerHost = sc.localAddress() instanceof ShmAddress name ? name.name()
+                : ((java.net.InetSocketAddress) sc.localAddress()).getHostString();
         cb.handler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {

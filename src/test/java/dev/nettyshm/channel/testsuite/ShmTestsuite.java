@@ -6,6 +6,7 @@ import dev.nettyshm.channel.ShmChannel;
 import dev.nettyshm.channel.ShmChannelOption;
 import dev.nettyshm.channel.ShmIdlePolicy;
 import dev.nettyshm.channel.ShmIoHandler;
+import dev.nettyshm.channel.ShmRoute;
 import dev.nettyshm.channel.ShmServerChannel;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -15,6 +16,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
+import io.netty.util.NetUtil;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.UUID;
@@ -25,6 +28,10 @@ import java.util.UUID;
  * so every connection crosses threads as it would cross processes. The two sides sleep each their own way: the
  * server's loops in their selectors (the portable fallback, forced), the client's on futexes — so every test wakes
  * a sleeping peer both ways.
+ *
+ * <p>With {@code -Ddev.nettyshm.testsuite.route=tcp} the same tests run over TCP, through the same channel classes
+ * bound to and connected by TCP addresses with {@link ShmChannelOption#ROUTE} {@link ShmRoute#TCP}: the path a
+ * remote peer gets. The build runs the suite both ways.
  *
  * <p>Every test class of Netty's {@code io.netty.testsuite.transport.socket} has a subclass here, but these:
  * <ul>
@@ -40,6 +47,8 @@ import java.util.UUID;
  */
 final class ShmTestsuite {
 
+    /** Whether the suite runs over TCP instead of shared memory. */
+    static final boolean TCP = "tcp".equals(System.getProperty("dev.nettyshm.testsuite.route"));
     private static final EventLoopGroup SERVER_GROUP = new MultiThreadIoEventLoopGroup(2,
             ShmIoHandler.newFactory(ShmIdlePolicy.DEFAULT.withFutex(false)));
     /** One for all tests: a pooling allocator keeps its chunks as long as it lives. */
@@ -54,12 +63,14 @@ final class ShmTestsuite {
     // hold cross by descriptor too; the server keeps the default rule.
     static BootstrapFactory<ServerBootstrap> server() {
         return () -> new ServerBootstrap().group(SERVER_GROUP).channel(ShmServerChannel.class)
+                .option(ShmChannelOption.ROUTE, TCP ? ShmRoute.TCP : ShmRoute.AUTO)
                 .childOption(ShmChannelOption.POOL_THRESHOLD, 1);
     }
 
     static BootstrapFactory<Bootstrap> client() {
         return () -> new Bootstrap().group(CLIENT_GROUP).channel(ShmChannel.class)
-                .option(ShmChannelOption.POOL_THRESHOLD, 1).option(ShmChannelOption.WRITTEN_BUFFERS_FINAL, true);
+                .option(ShmChannelOption.POOL_THRESHOLD, 1).option(ShmChannelOption.WRITTEN_BUFFERS_FINAL, true)
+                .option(ShmChannelOption.ROUTE, TCP ? ShmRoute.TCP : ShmRoute.AUTO);
     }
 
     static List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> combos() {
@@ -87,6 +98,6 @@ final class ShmTestsuite {
     }
 
     static SocketAddress newAddress() {
-        return new ShmAddress("testsuite-" + UUID.randomUUID());
+        return TCP ? new InetSocketAddress(NetUtil.LOCALHOST, 0) : new ShmAddress("testsuite-" + UUID.randomUUID());
     }
 }

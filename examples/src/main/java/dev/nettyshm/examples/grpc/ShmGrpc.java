@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
@@ -30,6 +31,16 @@ import java.net.SocketAddress;
  * frames, each a slice of the buffer the message was written into, and never writes to that buffer again: the
  * builders say so with {@link ShmChannelOption#WRITTEN_BUFFERS_FINAL}, without which only the last frame of a
  * message would cross without a copy. A hand-built gRPC channel or server over shared memory needs both options.
+ *
+ * <p>Local-first: a server built for a TCP port ({@link #serverBuilder(int, EventLoopGroup, EventLoopGroup)}) serves
+ * remote and plain TCP clients over TCP, and a channel built for a {@code host:port} target
+ * ({@link #channelBuilder(String, EventLoopGroup)}) reaches a server of this host over shared memory and any other
+ * over TCP — the same code on one machine and on many:
+ *
+ * <pre>{@code
+ * Server server = ShmGrpc.serverBuilder(8443, group, group).useTransportSecurity(cert, key).addService(service).build();
+ * ManagedChannel channel = ShmGrpc.channelBuilder("orders.internal:8443", group).build();
+ * }</pre>
  *
  * <p>The builders come back open for further settings. The groups stay the caller's: gRPC never shuts down a group it
  * was given, so shut them down after the servers and channels that use them.
@@ -71,6 +82,29 @@ public final class ShmGrpc {
     }
 
     /**
+     * A server builder listening on TCP {@code port} of every address of this host, as {@code NettyServerBuilder
+     * .forPort} does, with {@link ShmServerChannel}: remote clients, and clients of any TCP transport, connect over
+     * TCP; a {@link ShmChannel} of this host that connects to one of its addresses gets shared memory. Plaintext
+     * unless the caller sets transport security, which then holds on both paths.
+     */
+    public static NettyServerBuilder serverBuilder(int port, EventLoopGroup boss, EventLoopGroup worker) {
+        return serverBuilder(new InetSocketAddress(port), ShmServerChannel.class, boss, worker);
+    }
+
+    /**
+     * A channel builder for {@code target}, a {@code host:port} or any target gRPC's name resolvers take:
+     * {@link ShmChannel} on {@code group}, which runs over shared memory to a {@link ShmServerChannel} of this host
+     * that listens on the resolved address, and over TCP to anything else ({@link ShmChannelOption#ROUTE});
+     * {@link #MAX_INBOUND_MESSAGE_SIZE} and the two options of the class comment. Transport security is gRPC's
+     * default, TLS, since the peer may be remote: call {@code usePlaintext()} for a plaintext server.
+     */
+    public static NettyChannelBuilder channelBuilder(String target, EventLoopGroup group) {
+        return withSharedBuffers(NettyChannelBuilder.forTarget(target)
+                .channelType(ShmChannel.class, InetSocketAddress.class).eventLoopGroup(group)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE));
+    }
+
+    /**
      * The same settings for any other Netty transport — loopback TCP, a domain socket — so that a comparison
      * differs only in the transport; for {@link ShmServerChannel}, the two options of the class comment as well.
      */
@@ -90,9 +124,11 @@ public final class ShmGrpc {
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address)
                 .channelType(channelType, address.getClass()).eventLoopGroup(group).usePlaintext()
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE);
-        return ShmChannel.class.isAssignableFrom(channelType)
-                ? builder.withOption(ChannelOption.ALLOCATOR, ShmByteBufAllocator.DEFAULT)
-                        .withOption(ShmChannelOption.WRITTEN_BUFFERS_FINAL, true)
-                : builder;
+        return ShmChannel.class.isAssignableFrom(channelType) ? withSharedBuffers(builder) : builder;
+    }
+
+    private static NettyChannelBuilder withSharedBuffers(NettyChannelBuilder builder) {
+        return builder.withOption(ChannelOption.ALLOCATOR, ShmByteBufAllocator.DEFAULT)
+                .withOption(ShmChannelOption.WRITTEN_BUFFERS_FINAL, true);
     }
 }
