@@ -2,7 +2,9 @@ package dev.nettyshm.channel;
 
 /**
  * A snapshot of a {@link ShmChannel}'s counters, from {@link ShmChannel#metrics()}; all counts since the channel
- * was created.
+ * was created. A connection on the TCP path ({@link ShmRoute#TCP}) counts {@code bytesWritten}, {@code bytesRead},
+ * {@code reads} and the file regions among {@code messagesWritten}; its shared and copied counts stay 0, which is how
+ * they tell the paths apart.
  *
  * @param bytesWritten        bytes this side put into the connection, by copy or by descriptor, those of file
  *                            regions included

@@ -1,0 +1,196 @@
+package dev.nettyshm.bench.localfirst;
+
+import dev.nettyshm.bench.MarkdownTable;
+import dev.nettyshm.channel.ShmAddress;
+import dev.nettyshm.channel.ShmChannel;
+import dev.nettyshm.channel.ShmChannelOption;
+import dev.nettyshm.channel.ShmIoHandler;
+import dev.nettyshm.channel.ShmRoute;
+import dev.nettyshm.channel.ShmServerChannel;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The local-first paths beside Netty's NIO TCP, in one JVM, client and server on loops of their own: connection
+ * setup — connect, one 64-byte echo, close, one after another — and the 64-byte echo round trip on a connection
+ * already made. Writes {@code docs/benchmarks/local-first.md}.
+ *
+ * <p>{@code LocalFirstReport [SETUPS [ROUND_TRIPS]]}; defaults 2,000 and 50,000, each after a tenth as many for
+ * warm-up.
+ */
+public final class LocalFirstReport {
+
+    private static final int MESSAGE = 64;
+
+    /** A way to connect: a server, a client, the address the server binds and the client's route option. */
+    private record Contender(String name, Class<? extends io.netty.channel.ServerChannel> serverType,
+            IoHandlerFactory io, Class<? extends Channel> clientType, SocketAddress bind, ShmRoute route) {
+    }
+
+    private LocalFirstReport() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int setups = args.length > 0 ? Integer.parseInt(args[0]) : 2_000;
+        int roundTrips = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
+        InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
+        Contender nio = new Contender("Netty NIO TCP", NioServerSocketChannel.class, NioIoHandler.newFactory(),
+                NioSocketChannel.class, loopback, null);
+        // The TCP path right after NIO, and NIO once more at the end: the drift of the machine over the run shows.
+        List<Contender> paths = List.of(nio,
+                new Contender("this transport's TCP path", ShmServerChannel.class, ShmIoHandler.newFactory(),
+                        ShmChannel.class, loopback, ShmRoute.TCP),
+                new Contender("shared memory, by ShmAddress", ShmServerChannel.class, ShmIoHandler.newFactory(),
+                        ShmChannel.class, new ShmAddress("local-first-bench-" + UUID.randomUUID()), null),
+                new Contender("shared memory, by TCP address", ShmServerChannel.class, ShmIoHandler.newFactory(),
+                        ShmChannel.class, loopback, ShmRoute.AUTO),
+                new Contender("Netty NIO TCP, again", nio.serverType(), NioIoHandler.newFactory(), nio.clientType(),
+                        loopback, null));
+        MarkdownTable setup = new MarkdownTable("path", "setup p50 µs", "p90 µs", "p99 µs", "p50 vs NIO");
+        MarkdownTable echo = new MarkdownTable("path", "round trip p50 µs", "p99 µs", "p50 vs NIO", "route taken");
+        double nioSetup = 0;
+        double nioEcho = 0;
+        for (Contender path : paths) {
+            Result result = measure(path, setups, roundTrips);
+            if (nioSetup == 0) {
+                nioSetup = result.setup.getValueAtPercentile(50);
+                nioEcho = result.echo.getValueAtPercentile(50);
+            }
+            setup.row(path.name(), micros(result.setup, 50), micros(result.setup, 90), micros(result.setup, 99),
+                    ratio(result.setup.getValueAtPercentile(50) / nioSetup));
+            echo.row(path.name(), micros(result.echo, 50), micros(result.echo, 99),
+                    ratio(result.echo.getValueAtPercentile(50) / nioEcho), result.route);
+            System.out.println(path.name() + " done");
+        }
+        String when = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
+        String report = "# Local-first: the paths of one address\n\n"
+                + "Produced by `./mvnw -q test-compile exec:exec@bench-local-first` on " + when + ", "
+                + Runtime.getRuntime().availableProcessors() + " CPUs. Client and server in one JVM, each on a loop"
+                + " of its own, not pinned; a 64-byte message, echoed by the server.\n\n"
+                + "## Connection setup: connect, one echo, close\n\n" + setups + " in a row after "
+                + setups / 10 + " for warm-up.\n\n" + setup
+                + "\n## Round trip on a connection already made\n\n" + roundTrips + " in a row after "
+                + roundTrips / 10 + " for warm-up.\n\n" + echo;
+        Path out = Path.of("docs", "benchmarks", "local-first.md");
+        Files.writeString(out, report);
+        System.out.println(report);
+    }
+
+    private record Result(Histogram setup, Histogram echo, String route) {
+    }
+
+    private static Result measure(Contender path, int setups, int roundTrips) throws Exception {
+        EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, path.io());
+        EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, path.io());
+        try {
+            Channel server = new ServerBootstrap().group(serverGroup).channel(path.serverType())
+                    .childHandler(new Echo()).bind(path.bind()).sync().channel();
+            SocketAddress address = server.localAddress();
+            Bootstrap client = new Bootstrap().group(clientGroup).channel(path.clientType());
+            if (path.route() != null) {
+                client.option(ShmChannelOption.ROUTE, path.route());
+            }
+            Histogram setup = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+            for (int i = -setups / 10; i < setups; i++) {
+                long start = System.nanoTime();
+                Pong pong = new Pong();
+                Channel channel = client.handler(pong).connect(address).sync().channel();
+                pong.ping(channel).get(10, TimeUnit.SECONDS);
+                channel.close().sync();
+                if (i >= 0) {
+                    setup.recordValue(System.nanoTime() - start);
+                }
+            }
+            Pong pong = new Pong();
+            Channel channel = client.handler(pong).connect(address).sync().channel();
+            String route = channel instanceof ShmChannel shm ? shm.route().name() : "TCP";
+            Histogram echo = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+            for (int i = -roundTrips / 10; i < roundTrips; i++) {
+                long start = System.nanoTime();
+                pong.ping(channel).get(10, TimeUnit.SECONDS);
+                if (i >= 0) {
+                    echo.recordValue(System.nanoTime() - start);
+                }
+            }
+            channel.close().sync();
+            server.close().sync();
+            return new Result(setup, echo, route);
+        } finally {
+            clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    private static String micros(Histogram histogram, double percentile) {
+        return String.format(Locale.ROOT, "%.1f", histogram.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    private static String ratio(double ratio) {
+        return String.format(Locale.ROOT, "%.2f×", ratio);
+    }
+
+    /** The server: echoes what it reads. */
+    @ChannelHandler.Sharable
+    private static final class Echo extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.writeAndFlush(msg);
+        }
+    }
+
+    /** The client: sends a message and completes when all of it came back. */
+    private static final class Pong extends ChannelInboundHandlerAdapter {
+        private CompletableFuture<Void> answered;
+        private int pending;
+
+        CompletableFuture<Void> ping(Channel channel) {
+            CompletableFuture<Void> future = new CompletableFuture<>();
+            channel.eventLoop().execute(() -> {
+                answered = future;
+                pending = MESSAGE;
+                ByteBuf message = channel.alloc().buffer(MESSAGE).writeZero(MESSAGE);
+                channel.writeAndFlush(message);
+            });
+            return future;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            pending -= buf.readableBytes();
+            buf.release();
+            if (pending == 0) {
+                answered.complete(null);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            answered.completeExceptionally(cause);
+        }
+    }
+}
