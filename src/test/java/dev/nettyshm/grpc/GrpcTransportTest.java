@@ -24,6 +24,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
@@ -32,6 +33,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -68,9 +72,9 @@ class GrpcTransportTest {
     /**
      * The transports under test: shared memory by name; Netty's NIO over loopback TCP; and a {@code host:port}
      * target served by a {@code ShmServerChannel}, which a local client reaches over shared memory, or over TCP when
-     * its route is forced.
+     * its route is forced — in plaintext and with TLS.
      */
-    enum Wire { SHM, TCP, LOCAL_FIRST, LOCAL_FIRST_FORCED_TCP }
+    enum Wire { SHM, TCP, LOCAL_FIRST, LOCAL_FIRST_FORCED_TCP, LOCAL_FIRST_TLS, LOCAL_FIRST_TLS_FORCED_TCP }
 
     private static final String NAME = "grpc-" + UUID.randomUUID();
     private static final int[] SIZES = {10, 64 << 10, 4 << 20};
@@ -89,6 +93,9 @@ class GrpcTransportTest {
     private static ChildJvm server;
     private static int tcpPort;
     private static int localPort;
+    private static int tlsPort;
+    private static Path certificates;
+    private static SslContext clientTls;
     private static EventLoopGroup shmGroup;
     private static EventLoopGroup tcpGroup;
 
@@ -101,9 +108,16 @@ class GrpcTransportTest {
         shmBefore = shmFiles();
         shmGroup = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
         tcpGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        server = ChildJvm.start(GrpcPeer.class, NAME);
+        X509Bundle certificate = new CertificateBuilder().subject("CN=localhost").addSanIpAddress("127.0.0.1")
+                .setIsCertificateAuthority(true).ecp256().buildSelfSigned();
+        certificates = Files.createTempDirectory("grpc-tls");
+        Path chain = Files.writeString(certificates.resolve("chain.pem"), certificate.getCertificatePathPEM());
+        Path key = Files.writeString(certificates.resolve("key.pem"), certificate.getPrivateKeyPEM());
+        clientTls = GrpcSslContexts.forClient().trustManager(chain.toFile()).build();
+        server = ChildJvm.start(GrpcPeer.class, NAME, chain.toString(), key.toString());
         tcpPort = Integer.parseInt(server.awaitLineStartingWith("tcp "));
         localPort = Integer.parseInt(server.awaitLineStartingWith("local "));
+        tlsPort = Integer.parseInt(server.awaitLineStartingWith("tls "));
         server.awaitLine("ready");
     }
 
@@ -113,6 +127,12 @@ class GrpcTransportTest {
             server.closeInput();
             assertThat(server.waitFor(30)).as("the server's exit status; it printed:%n%s", server.output()).isZero();
         } finally {
+            try (Stream<Path> files = Files.list(certificates)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(certificates);
             shmGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             tcpGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
@@ -141,6 +161,10 @@ class GrpcTransportTest {
             case LOCAL_FIRST -> ShmGrpc.channelBuilder("127.0.0.1:" + localPort, shmGroup).usePlaintext().build();
             case LOCAL_FIRST_FORCED_TCP -> ShmGrpc.channelBuilder("127.0.0.1:" + localPort, shmGroup).usePlaintext()
                     .withOption(ShmChannelOption.ROUTE, ShmRoute.TCP).build();
+            case LOCAL_FIRST_TLS -> ShmGrpc.channelBuilder("127.0.0.1:" + tlsPort, shmGroup).sslContext(clientTls)
+                    .build();
+            case LOCAL_FIRST_TLS_FORCED_TCP -> ShmGrpc.channelBuilder("127.0.0.1:" + tlsPort, shmGroup)
+                    .sslContext(clientTls).withOption(ShmChannelOption.ROUTE, ShmRoute.TCP).build();
         };
         return managed;
     }
@@ -162,24 +186,27 @@ class GrpcTransportTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = Wire.class, names = {"LOCAL_FIRST", "LOCAL_FIRST_FORCED_TCP"})
+    @EnumSource(value = Wire.class, names = {"LOCAL_FIRST", "LOCAL_FIRST_FORCED_TCP", "LOCAL_FIRST_TLS",
+            "LOCAL_FIRST_TLS_FORCED_TCP"})
     void shouldReachAServerByItsTcpAddressOverTheRouteItMay(Wire wire) {
         List<ShmChannel> made = new CopyOnWriteArrayList<>();
-        NettyChannelBuilder builder = ShmGrpc.channelBuilder("127.0.0.1:" + localPort, shmGroup).usePlaintext()
+        boolean tls = wire == Wire.LOCAL_FIRST_TLS || wire == Wire.LOCAL_FIRST_TLS_FORCED_TCP;
+        NettyChannelBuilder builder = ShmGrpc.channelBuilder("127.0.0.1:" + (tls ? tlsPort : localPort), shmGroup);
+        builder = (tls ? builder.sslContext(clientTls) : builder.usePlaintext())
                 .channelFactory(() -> {
                     ShmChannel channel = new ShmChannel();
                     made.add(channel);
                     return channel;
                 }, InetSocketAddress.class);
-        managed = (wire == Wire.LOCAL_FIRST ? builder : builder.withOption(ShmChannelOption.ROUTE, ShmRoute.TCP))
-                .build();
+        boolean forced = wire == Wire.LOCAL_FIRST_FORCED_TCP || wire == Wire.LOCAL_FIRST_TLS_FORCED_TCP;
+        managed = (forced ? builder.withOption(ShmChannelOption.ROUTE, ShmRoute.TCP) : builder).build();
 
         byte[] answer = ClientCalls.blockingUnaryCall(managed, EchoGrpc.UNARY, withDeadline(), Payloads.of(7, 1 << 20));
 
         assertThat(Payloads.matches(answer, 7, 1 << 20)).isTrue();
         assertThat(made).hasSize(1);
         assertThat(made.getFirst().route())
-                .isEqualTo(wire == Wire.LOCAL_FIRST ? ShmRoute.SHARED_MEMORY : ShmRoute.TCP);
+                .isEqualTo(forced ? ShmRoute.TCP : ShmRoute.SHARED_MEMORY);
     }
 
     static Stream<Arguments> wiresAndSizes() {
