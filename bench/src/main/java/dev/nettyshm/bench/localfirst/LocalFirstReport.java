@@ -36,8 +36,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The local-first paths beside Netty's NIO TCP, in one JVM, client and server on loops of their own: connection
- * setup — connect, one 64-byte echo, close, one after another — and the 64-byte echo round trip on a connection
- * already made. Writes {@code docs/benchmarks/local-first.md}.
+ * setup — connect, one 64-byte echo, close, one after another — the 64-byte echo round trip on a connection already
+ * made, and an echoed stream of 64 KiB messages. Writes {@code docs/benchmarks/local-first.md}.
  *
  * <p>{@code LocalFirstReport [SETUPS [ROUND_TRIPS]]}; defaults 2,000 and 50,000, each after a tenth as many for
  * warm-up.
@@ -45,6 +45,9 @@ import org.HdrHistogram.Histogram;
 public final class LocalFirstReport {
 
     private static final int MESSAGE = 64;
+    /** The stream's messages: buffers of the channel's allocator, shared ones on the shared-memory paths. */
+    private static final int CHUNK = 64 * 1024;
+    private static final long STREAM_BYTES = 512L << 20;
 
     /** A way to connect: a server, a client, the address the server binds and the client's route option. */
     private record Contender(String name, Class<? extends io.netty.channel.ServerChannel> serverType,
@@ -72,6 +75,8 @@ public final class LocalFirstReport {
                         loopback, null));
         MarkdownTable setup = new MarkdownTable("path", "setup p50 µs", "p90 µs", "p99 µs", "p50 vs NIO");
         MarkdownTable echo = new MarkdownTable("path", "round trip p50 µs", "p99 µs", "p50 vs NIO", "route taken");
+        MarkdownTable stream = new MarkdownTable("path", "echoed MB/s", "vs NIO");
+        double nioStream = 0;
         double nioSetup = 0;
         double nioEcho = 0;
         for (Contender path : paths) {
@@ -84,6 +89,11 @@ public final class LocalFirstReport {
                     ratio(result.setup.getValueAtPercentile(50) / nioSetup));
             echo.row(path.name(), micros(result.echo, 50), micros(result.echo, 99),
                     ratio(result.echo.getValueAtPercentile(50) / nioEcho), result.route);
+            if (nioStream == 0) {
+                nioStream = result.megabytesPerSecond;
+            }
+            stream.row(path.name(), String.format(Locale.ROOT, "%,.0f", result.megabytesPerSecond),
+                    ratio(result.megabytesPerSecond / nioStream));
             System.out.println(path.name() + " done");
         }
         String when = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
@@ -94,13 +104,16 @@ public final class LocalFirstReport {
                 + "## Connection setup: connect, one echo, close\n\n" + setups + " in a row after "
                 + setups / 10 + " for warm-up.\n\n" + setup
                 + "\n## Round trip on a connection already made\n\n" + roundTrips + " in a row after "
-                + roundTrips / 10 + " for warm-up.\n\n" + echo;
+                + roundTrips / 10 + " for warm-up.\n\n" + echo
+                + "\n## A stream of 64 KiB messages, echoed\n\n" + (STREAM_BYTES >> 20) + " MiB each way, from the"
+                + " channel's allocator, written while the channel is writable, after " + (STREAM_BYTES >> 23)
+                + " MiB for warm-up; bytes sent per second.\n\n" + stream;
         Path out = Path.of("docs", "benchmarks", "local-first.md");
         Files.writeString(out, report);
         System.out.println(report);
     }
 
-    private record Result(Histogram setup, Histogram echo, String route) {
+    private record Result(Histogram setup, Histogram echo, String route, double megabytesPerSecond) {
     }
 
     private static Result measure(Contender path, int setups, int roundTrips) throws Exception {
@@ -137,12 +150,24 @@ public final class LocalFirstReport {
                 }
             }
             channel.close().sync();
+            stream(client, address, STREAM_BYTES >> 3);
+            long nanos = stream(client, address, STREAM_BYTES);
             server.close().sync();
-            return new Result(setup, echo, route);
+            return new Result(setup, echo, route, STREAM_BYTES / 1e6 / (nanos / 1e9));
         } finally {
             clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
+    }
+
+    /** Streams {@code bytes} through a new connection and back; returns the nanoseconds until the last came back. */
+    private static long stream(Bootstrap client, SocketAddress address, long bytes) throws Exception {
+        Stream stream = new Stream(bytes);
+        Channel channel = client.handler(stream).connect(address).sync().channel();
+        channel.eventLoop().execute(() -> stream.start(channel));
+        long nanos = stream.done.get(120, TimeUnit.SECONDS);
+        channel.close().sync();
+        return nanos;
     }
 
     private static String micros(Histogram histogram, double percentile) {
@@ -159,6 +184,54 @@ public final class LocalFirstReport {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ctx.writeAndFlush(msg);
+        }
+    }
+
+    /** The stream's client: writes while writable, counts what comes back, completes with the time it took. */
+    private static final class Stream extends ChannelInboundHandlerAdapter {
+        final CompletableFuture<Long> done = new CompletableFuture<>();
+        private final long total;
+        private long sent;
+        private long received;
+        private long start;
+
+        Stream(long total) {
+            this.total = total;
+        }
+
+        void start(Channel channel) {
+            start = System.nanoTime();
+            write(channel);
+        }
+
+        private void write(Channel channel) {
+            while (sent < total && channel.isWritable()) {
+                channel.write(channel.alloc().directBuffer(CHUNK).writeZero(CHUNK));
+                sent += CHUNK;
+            }
+            channel.flush();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (start != 0) {
+                write(ctx.channel());
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            received += buf.readableBytes();
+            buf.release();
+            if (received == total) {
+                done.complete(System.nanoTime() - start);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            done.completeExceptionally(cause);
         }
     }
 
