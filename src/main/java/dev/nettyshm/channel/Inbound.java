@@ -1,7 +1,6 @@
 package dev.nettyshm.channel;
 
 import dev.nettyshm.internal.pool.DescriptorCodec;
-import dev.nettyshm.internal.pool.PoolAllocator;
 import dev.nettyshm.internal.pool.ShmPool;
 import dev.nettyshm.internal.ring.RingConsumer;
 import dev.nettyshm.internal.ring.RingCorruptedException;
@@ -136,7 +135,7 @@ final class Inbound {
         adaptiveReads = channel.config().getRecvByteBufAllocator() instanceof AdaptiveRecvByteBufAllocator;
         allocHandle.reset(channel.config());
         ChannelPipeline pipeline = channel.pipeline();
-        ByteBufAllocator alloc = receiveAllocator();
+        ByteBufAllocator alloc = channel.config().receiveAllocator();
         int total = 0;
         ByteBuf buf = null;
         try {
@@ -203,13 +202,6 @@ final class Inbound {
         counters.add(shared ? Counters.SHARED_BYTES_READ : Counters.COPIED_BYTES_READ, bytes);
         counters.add(Counters.READS, 1);
         readRequested = false;
-    }
-
-    /** Copied bytes go to ordinary buffers: the pool is for what this side sends. */
-    private ByteBufAllocator receiveAllocator() {
-        ByteBufAllocator alloc = channel.alloc();
-        PoolAllocator own = channel.config().poolAllocator();
-        return alloc == own ? own.fallback() : alloc;
     }
 
     /**

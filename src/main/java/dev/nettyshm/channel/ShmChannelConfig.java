@@ -56,6 +56,15 @@ public final class ShmChannelConfig extends DefaultChannelConfig implements Dupl
         return socketOptions;
     }
 
+    /**
+     * The allocator of the buffers bytes are read into: the channel's allocator, or its own pool allocator's fallback
+     * when that is the channel's allocator — the pool is for what this side sends.
+     */
+    ByteBufAllocator receiveAllocator() {
+        ByteBufAllocator alloc = getAllocator();
+        return alloc == poolAllocator ? poolAllocator.fallback() : alloc;
+    }
+
     /** The channel's own pool allocator, whether or not it is the channel's allocator now. */
     PoolAllocator poolAllocator() {
         return poolAllocator;

@@ -1,6 +1,5 @@
 package dev.nettyshm.channel;
 
-import dev.nettyshm.internal.pool.PoolAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -118,7 +117,7 @@ final class TcpStream implements SelectionHandler {
                 (RecvByteBufAllocator.ExtendedHandle) channel.unsafe().recvBufAllocHandle();
         allocHandle.reset(channel.config());
         ChannelPipeline pipeline = channel.pipeline();
-        ByteBufAllocator alloc = receiveAllocator();
+        ByteBufAllocator alloc = channel.config().receiveAllocator();
         ByteBuf buf = null;
         boolean end = false;
         try {
@@ -179,13 +178,6 @@ final class TcpStream implements SelectionHandler {
             inputShutdownReadCompleteFired = true;
             channel.pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
         }
-    }
-
-    /** Copied bytes go to ordinary buffers: a TCP connection has no pool. */
-    private ByteBufAllocator receiveAllocator() {
-        ByteBufAllocator alloc = channel.alloc();
-        PoolAllocator own = channel.config().poolAllocator();
-        return alloc == own ? own.fallback() : alloc;
     }
 
     /**
