@@ -5,6 +5,8 @@
  *   <li>{@link dev.nettyshm.mmap} maps files and named shared memory with the FFM API.</li>
  *   <li>{@link dev.nettyshm.channel} is the Netty transport: channels, address, I/O handler, options, metrics.</li>
  *   <li>{@link dev.nettyshm.buffer} is the public face of the allocator whose buffers live in shared memory.</li>
+ *   <li>{@link dev.nettyshm.reactor} runs Reactor Netty on the transport; it needs Reactor Netty, an optional
+ *       dependency.</li>
  * </ul>
  *
  * The rings, the buffer pools and their memory layouts live in {@code dev.nettyshm.internal.*}, which is not
@@ -14,8 +16,12 @@ module dev.nettyshm {
     exports dev.nettyshm.mmap;
     exports dev.nettyshm.channel;
     exports dev.nettyshm.buffer;
+    exports dev.nettyshm.reactor;
 
     requires transitive io.netty.transport;
     requires transitive io.netty.buffer;
     requires transitive io.netty.common;
+    // Optional: only users of dev.nettyshm.reactor need them, and they are in its API.
+    requires static transitive reactor.core;
+    requires static transitive reactor.netty.core;
 }

@@ -819,9 +819,4 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     Connection connection() {
         return connection;
     }
-
-    @Override
-    public String toString() {
-        return "ShmChannel[" + localAddress + " -> " + remoteAddress + ", " + state + "]";
-    }
 }

@@ -2,6 +2,7 @@ package dev.nettyshm.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nettyshm.examples.reactor.ReactorHttpExample;
 import dev.nettyshm.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -70,6 +71,17 @@ class ExamplesTest {
         String output = ChildJvm.run(PingPong.class, "round-trips=5000");
 
         assertThat(output).contains("5000 round trips of 64 bytes each, every byte checked", "shared memory is");
+        assertLeftNothingInSharedMemory(output);
+    }
+
+    @Test
+    void shouldServeReactorNettyHttpOverSharedMemoryAndTcpBetweenTwoProcesses() throws Exception {
+        String output = ChildJvm.run(ReactorHttpExample.class, "requests=200", "large=5", "h2c=50");
+
+        assertThat(output).contains(
+                "shared memory: 220 + 50 requests of 1 KiB and 5 of 1 MiB echoed whole, over [shared memory]",
+                "loopback TCP: 220 + 50 requests of 1 KiB and 5 of 1 MiB echoed whole, over [TCP (Netty's)]",
+                "shared memory is");
         assertLeftNothingInSharedMemory(output);
     }
 
