@@ -107,6 +107,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         this.remoteAddress = remoteAddress;
         this.route = ShmRoute.SHARED_MEMORY;
         this.state = State.ACTIVE;
+        ShmTransportMetrics.opened(this);
     }
 
     /** A server's child that a remote or plain TCP client connected over TCP. */
@@ -119,6 +120,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         this.remoteAddress = tcpSocket.getRemoteAddress();
         this.route = ShmRoute.TCP;
         this.state = State.ACTIVE;
+        ShmTransportMetrics.opened(this);
     }
 
     /** Takes {@code connection} on: its pool serves the allocator, and the two halves move its bytes. */
@@ -300,6 +302,9 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         if (state == State.CLOSED) {
             return;
         }
+        if (state == State.ACTIVE) {
+            ShmTransportMetrics.closed(this);
+        }
         state = State.CLOSED;
         config.poolAllocator().attach(null);
         if (inbound != null) {
@@ -448,6 +453,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         handshake = null;
         state = State.ACTIVE;
         PendingSegments.remove(connection);
+        ShmTransportMetrics.opened(this);
         boolean promiseSet = promise != null && promise.trySuccess();
         pipeline().fireChannelActive();
         if (!promiseSet) {
@@ -466,6 +472,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             LOG.log(System.Logger.Level.DEBUG, "shared memory to {0} failed, falling back to TCP: {1}", tcpAddress,
                     cause.toString());
             abandonSharedMemory();
+            ShmTransportMetrics.fellBackToTcp();
             connectTcp(tcpAddress, promise);
             return;
         }
@@ -553,6 +560,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private void tcpConnected(ChannelPromise promise) throws IOException {
         localAddress = tcp.socket().getLocalAddress();
         state = State.ACTIVE;
+        ShmTransportMetrics.opened(this);
         boolean promiseSet = promise.trySuccess();
         pipeline().fireChannelActive();
         if (!promiseSet) {
@@ -671,6 +679,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                     LOG.log(System.Logger.Level.DEBUG, "shared memory to {0} failed, falling back to TCP: {1}",
                             tcpAddress, t.toString());
                     abandonSharedMemory();
+                    ShmTransportMetrics.fellBackToTcp();
                     connectTcp(tcpAddress, promise);
                     return;
                 }

@@ -35,4 +35,25 @@ public record ShmChannelMetrics(long bytesWritten, long messagesWritten, long by
         long descriptorsSent, long descriptorsReceived, long sharedBytesWritten, long copiedBytesWritten,
         long sharedBytesRead, long copiedBytesRead, long poolFallbacks, long doorbellsRung,
         long doorbellsReceived, long emptyPolls, long outRingFill, long inRingFill) {
+
+    /** All zeros. */
+    public static final ShmChannelMetrics NONE = new ShmChannelMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /** The field-by-field sum of this and {@code other}: the counts of two connections, or of a group. */
+    public ShmChannelMetrics plus(ShmChannelMetrics other) {
+        return new ShmChannelMetrics(bytesWritten + other.bytesWritten, messagesWritten + other.messagesWritten,
+                bytesRead + other.bytesRead, reads + other.reads, descriptorsSent + other.descriptorsSent,
+                descriptorsReceived + other.descriptorsReceived, sharedBytesWritten + other.sharedBytesWritten,
+                copiedBytesWritten + other.copiedBytesWritten, sharedBytesRead + other.sharedBytesRead,
+                copiedBytesRead + other.copiedBytesRead, poolFallbacks + other.poolFallbacks,
+                doorbellsRung + other.doorbellsRung, doorbellsReceived + other.doorbellsReceived,
+                emptyPolls + other.emptyPolls, outRingFill + other.outRingFill, inRingFill + other.inRingFill);
+    }
+
+    /** These counts with the ring fills at 0: what a closed connection leaves in its group's totals. */
+    ShmChannelMetrics withoutRingFill() {
+        return new ShmChannelMetrics(bytesWritten, messagesWritten, bytesRead, reads, descriptorsSent,
+                descriptorsReceived, sharedBytesWritten, copiedBytesWritten, sharedBytesRead, copiedBytesRead,
+                poolFallbacks, doorbellsRung, doorbellsReceived, emptyPolls, 0, 0);
+    }
 }

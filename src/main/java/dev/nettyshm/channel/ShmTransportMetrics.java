@@ -1,0 +1,142 @@
+package dev.nettyshm.channel;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The transport's counters for a whole JVM, by group of connections: every {@link ShmChannel}'s
+ * {@link ShmChannelMetrics}, open or closed, summed per {@link Group}. What a metrics registry reads — see
+ * {@code dev.nettyshm.micrometer.ShmMeterBinder} — and what a log line or a health check may read.
+ *
+ * <p>Thread safety: thread-safe. A connection is counted from the moment it is connected; when it closes, its last
+ * counts stay in its group's totals, so that every total only grows.
+ */
+public final class ShmTransportMetrics {
+
+    /**
+     * A group of connections: a server's accepted ones ({@code side} {@code "server"}) or a process's connections
+     * to one server ({@code "client"}); {@code server} is the server's name, or its {@code host:port}.
+     *
+     * @param side   {@code "server"} or {@code "client"}
+     * @param server the server's name or TCP address
+     */
+    public record Group(String side, String server) {
+    }
+
+    private static final Object LOCK = new Object();
+    private static final Map<ShmChannel, Group> OPEN = new HashMap<>();
+    private static final Map<Group, ShmChannelMetrics> CLOSED = new HashMap<>();
+    private static final List<Consumer<Group>> LISTENERS = new CopyOnWriteArrayList<>();
+    private static long tcpFallbacks;
+
+    private ShmTransportMetrics() {
+    }
+
+    /** The groups that have had a connection in this JVM. */
+    public static List<Group> groups() {
+        synchronized (LOCK) {
+            Set<Group> all = new LinkedHashSet<>(CLOSED.keySet());
+            all.addAll(OPEN.values());
+            return List.copyOf(all);
+        }
+    }
+
+    /**
+     * Calls {@code listener} with each group that appears from now on, on the thread that connected its first
+     * channel.
+     */
+    public static void onNewGroup(Consumer<Group> listener) {
+        LISTENERS.add(listener);
+    }
+
+    /** The counts of {@code group}'s connections, open and closed, summed; ring fills are the open ones'. */
+    public static ShmChannelMetrics totals(Group group) {
+        synchronized (LOCK) {
+            ShmChannelMetrics sum = CLOSED.getOrDefault(group, ShmChannelMetrics.NONE);
+            for (Map.Entry<ShmChannel, Group> open : OPEN.entrySet()) {
+                if (open.getValue().equals(group)) {
+                    sum = sum.plus(open.getKey().metrics());
+                }
+            }
+            return sum;
+        }
+    }
+
+    /** How many of {@code group}'s connections are open now and run on {@code route}. */
+    public static int openConnections(Group group, ShmRoute route) {
+        synchronized (LOCK) {
+            int count = 0;
+            for (Map.Entry<ShmChannel, Group> open : OPEN.entrySet()) {
+                if (open.getValue().equals(group) && open.getKey().route() == route) {
+                    count++;
+                }
+            }
+            return count;
+        }
+    }
+
+    /**
+     * Connects, of any group, that found a local server for a TCP address, failed to reach it over shared memory,
+     * and fell back to TCP ({@link ShmRoute#AUTO}).
+     */
+    public static long tcpFallbacks() {
+        synchronized (LOCK) {
+            return tcpFallbacks;
+        }
+    }
+
+    /** {@code channel} is connected. */
+    static void opened(ShmChannel channel) {
+        Group group = groupOf(channel);
+        boolean fresh;
+        synchronized (LOCK) {
+            fresh = !CLOSED.containsKey(group) && !OPEN.containsValue(group);
+            OPEN.put(channel, group);
+        }
+        if (fresh) {
+            for (Consumer<Group> listener : LISTENERS) {
+                listener.accept(group);
+            }
+        }
+    }
+
+    /** {@code channel} closed: its last counts join its group's totals. */
+    static void closed(ShmChannel channel) {
+        ShmChannelMetrics last = channel.metrics();
+        synchronized (LOCK) {
+            Group group = OPEN.remove(channel);
+            if (group != null) {
+                CLOSED.merge(group, last.withoutRingFill(), ShmChannelMetrics::plus);
+            }
+        }
+    }
+
+    static void fellBackToTcp() {
+        synchronized (LOCK) {
+            tcpFallbacks++;
+        }
+    }
+
+    private static Group groupOf(ShmChannel channel) {
+        ShmServerChannel parent = channel.parent();
+        return parent != null ? new Group("server", name(parent.localAddress()))
+                : new Group("client", name(channel.remoteAddress()));
+    }
+
+    private static String name(SocketAddress address) {
+        if (address instanceof ShmAddress shm) {
+            return shm.name();
+        }
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getHostString() + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
+    }
+}
