@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
  * transport, NIO TCP and epoll domain sockets ({@link FramedReport}), the report's headline; the tables of
  * the Go package godcong/mmap measured here in Java ({@link GoComparison}); every Netty transport between two JVMs
  * ({@link TransportReport}) with the event loops on different CPUs and, for the 64-byte round trip, on one; the
- * shared buffers ({@link ZeroCopyReport}); idle CPU and wake-up ({@link IdleAndWakeup}, shortened); and gRPC over
- * the transport, when the build has its report. Every number in the report comes from the run. About a quarter of an
+ * shared buffers ({@link ZeroCopyReport}); idle CPU and wake-up ({@link IdleAndWakeup}, shortened); and gRPC and
+ * Reactor Netty HTTP over the transport, when the build has their reports. Every number in the report comes from the run. About a quarter of an
  * hour on the 2-CPU development VM, written to {@code docs/benchmarks/} ({@code report.md}, {@code round-trip.png},
  * {@code throughput.png}). {@code smoke} keeps the smallest and largest sizes, cuts every count tenfold and writes
  * to {@code target/benchmark-report/} instead, in under two minutes: numbers that show the run works, not numbers
@@ -42,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 public final class BenchmarkReport {
 
     private static final String GRPC_REPORT = "dev.nettyshm.bench.grpc.GrpcReport";
+    private static final String REACTOR_REPORT = "dev.nettyshm.bench.reactor.ReactorReport";
     private static final String RAW_RING = "raw Agrona ring (no Netty)";
 
     private final boolean smoke;
@@ -84,7 +85,8 @@ public final class BenchmarkReport {
         }
         String idle = timed("idle and wake-up", () -> IdleAndWakeup.markdown(
                 smoke ? IdleAndWakeup.Length.SMOKE : IdleAndWakeup.Length.SHORT));
-        String grpc = timed("gRPC", this::grpc);
+        String grpc = timed("gRPC", () -> childReport("gRPC", GRPC_REPORT));
+        String reactor = timed("Reactor Netty", () -> childReport("Reactor Netty", REACTOR_REPORT));
         charts(directory, apart);
         Duration total = Duration.ofNanos(System.nanoTime() - start);
 
@@ -142,7 +144,8 @@ public final class BenchmarkReport {
                 + " Unix domain socket. Shortened: half the idle time and half the samples of"
                 + " `exec:exec@bench-idle`.\n\n");
         out.append(idle).append('\n');
-        out.append("## gRPC\n\n").append(grpc);
+        out.append("## gRPC\n\n").append(grpc).append('\n');
+        out.append("## Reactor Netty\n\n").append(reactor);
         Files.writeString(directory.resolve("report.md"), out);
     }
 
@@ -163,14 +166,18 @@ public final class BenchmarkReport {
                 "message size", "MB/s (log scale)", "#,##0", throughput);
     }
 
-    /** The gRPC report's Markdown, from a JVM of its own; a sentence saying why not if it did not run. */
-    private String grpc() throws Exception {
+    /**
+     * The Markdown of the report class {@code className} (gRPC's, Reactor Netty's), from a JVM of its own; a sentence
+     * saying why not if it did not run.
+     */
+    private String childReport(String section, String className) throws Exception {
         try {
-            Class.forName(GRPC_REPORT, false, BenchmarkReport.class.getClassLoader());
+            Class.forName(className, false, BenchmarkReport.class.getClassLoader());
         } catch (ClassNotFoundException absent) {
-            return "The gRPC section was not run: this build has no `" + GRPC_REPORT + "`.\n";
+            return "The " + section + " section was not run: this build has no `" + className + "`.\n";
         }
-        Process child = BenchJvm.start(List.of(), GRPC_REPORT, smoke ? List.of("quick") : List.of());
+        String simpleName = className.substring(className.lastIndexOf('.') + 1);
+        Process child = BenchJvm.start(List.of(), className, smoke ? List.of("quick") : List.of());
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
             try {
                 return new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -181,10 +188,11 @@ public final class BenchmarkReport {
         Duration limit = Duration.ofMinutes(smoke ? 2 : 5);
         if (!child.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
             child.destroyForcibly().waitFor();
-            return "The gRPC section was stopped: `GrpcReport` had not finished after " + minutes(limit) + ".\n";
+            return "The " + section + " section was stopped: `" + simpleName + "` had not finished after "
+                    + minutes(limit) + ".\n";
         }
         if (child.exitValue() != 0) {
-            return "The gRPC section failed: `GrpcReport` exited with " + child.exitValue()
+            return "The " + section + " section failed: `" + simpleName + "` exited with " + child.exitValue()
                     + "; its errors went to the run's standard error.\n";
         }
         return output.get();
