@@ -251,8 +251,13 @@ final class Outbound {
      * @return the pool offset, or -1 if the bytes are copied
      */
     private long sharedOffset(ByteBuf buf, int readable) {
-        return pool == null || !buf.hasMemoryAddress() || buf.refCnt() != 1 && !writtenBuffersFinal ? -1
-                : pool.offsetOf(buf.memoryAddress() + buf.readerIndex(), readable);
+        if (pool == null || !buf.hasMemoryAddress()) {
+            return -1;
+        }
+        long offset = pool.offsetOf(buf.memoryAddress() + buf.readerIndex(), readable);
+        // The reference count last: most small buffers are not the pool's, and asking a leak-aware wrapper for its
+        // count cost 6% of a sender of 64-byte framed messages.
+        return offset >= 0 && (writtenBuffersFinal || buf.refCnt() == 1) ? offset : -1;
     }
 
     /**
