@@ -191,10 +191,12 @@ class LocalFirstTest {
         InetSocketAddress address = nioEchoServer(null);
         // What a server killed after a client found it leaves: a route to a name nobody serves any more.
         Path route = TcpRegistry.publish(DIRECTORY, address, new ShmAddress("local-first-ghost-" + address.getPort()));
+        long fallbacksBefore = ShmTransportMetrics.tcpFallbacks();
         try {
             ShmChannel client = (ShmChannel) echo(shmClient(), address, false);
 
             assertThat(client.route()).isEqualTo(ShmRoute.TCP);
+            assertThat(ShmTransportMetrics.tcpFallbacks()).isEqualTo(fallbacksBefore + 1);
             assertThatThrownBy(() -> shmClient().option(ShmChannelOption.ROUTE, ShmRoute.SHARED_MEMORY)
                     .handler(new ChannelInboundHandlerAdapter()).connect(address).sync())
                     .isInstanceOf(ConnectException.class);
