@@ -465,21 +465,26 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private void failConnect(Throwable cause) {
         ChannelPromise promise = handshake == null ? null : handshake.end();
         handshake = null;
-        InetSocketAddress tcpAddress = fallback;
-        if (promise != null && tcpAddress != null && !(cause instanceof ConnectTimeoutException)
+        if (promise != null && fallback != null && !(cause instanceof ConnectTimeoutException)
                 && !promise.isDone()) {
             // The server found by its TCP address refused or went away during the handshake: TCP answers instead.
-            LOG.log(System.Logger.Level.DEBUG, "shared memory to {0} failed, falling back to TCP: {1}", tcpAddress,
-                    cause.toString());
-            abandonSharedMemory();
-            ShmTransportMetrics.fellBackToTcp();
-            connectTcp(tcpAddress, promise);
+            fallBackToTcp(promise, cause);
             return;
         }
         if (promise != null) {
             promise.tryFailure(cause);
         }
         unsafe().close(unsafe().voidPromise());
+    }
+
+    /** The attempt over shared memory failed for {@code cause}: connects to {@link #fallback} over TCP instead. */
+    private void fallBackToTcp(ChannelPromise promise, Throwable cause) {
+        InetSocketAddress tcpAddress = fallback;
+        LOG.log(System.Logger.Level.DEBUG, "shared memory to {0} failed, falling back to TCP: {1}", tcpAddress,
+                cause.toString());
+        abandonSharedMemory();
+        ShmTransportMetrics.fellBackToTcp();
+        connectTcp(tcpAddress, promise);
     }
 
     /** Lets go of a connect over shared memory that failed, so that the channel can connect over TCP instead. */
@@ -675,12 +680,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             } catch (Throwable t) {
                 if (fallback != null && !promise.isDone()) {
                     // No server behind the name after all, or no room or right to share memory with it.
-                    InetSocketAddress tcpAddress = fallback;
-                    LOG.log(System.Logger.Level.DEBUG, "shared memory to {0} failed, falling back to TCP: {1}",
-                            tcpAddress, t.toString());
-                    abandonSharedMemory();
-                    ShmTransportMetrics.fellBackToTcp();
-                    connectTcp(tcpAddress, promise);
+                    fallBackToTcp(promise, t);
                     return;
                 }
                 promise.tryFailure(t);

@@ -83,6 +83,8 @@ public final class ShmIoHandler implements IoHandler {
     private int yields;
     /** The last yield ran another thread: skip spinning, yield at once. */
     private boolean sharingCpu;
+    /** The last {@link #pollHandles()} met a handle that streams over TCP. */
+    private boolean sawTcp;
     /** Inside {@link #run}: a connection closed now is unmapped as the run ends. */
     private boolean running;
     /** Connections closed during this run, unmapped as it ends: see {@link #closeAfterRun}. */
@@ -192,10 +194,10 @@ public final class ShmIoHandler implements IoHandler {
     }
 
     private int step(IoHandlerContext context) {
+        int work = pollHandles();
         // A TCP connection's data comes through the selector alone: a loop that has one selects on every run and
         // sleeps in its selector at once, as Netty's NIO loop does; spinning on rings would only delay its reads.
-        boolean tcp = streamsOverTcp();
-        int work = pollHandles();
+        boolean tcp = sawTcp;
         if (work == 0 && context.canBlock() && !sharingCpu && !tcp) {
             work = spin(context);
         }
@@ -269,20 +271,14 @@ public final class ShmIoHandler implements IoHandler {
         }
     }
 
-    private boolean streamsOverTcp() {
-        for (int i = 0; i < handles.size(); i++) {
-            if (handles.get(i).streamsOverTcp()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
+    /** Polls every handle; notes in {@link #sawTcp} whether one streams over TCP, in the same pass. */
     private int pollHandles() {
         int work = 0;
+        boolean tcp = false;
         // Index loop: a poll may close a channel, which deregisters it from this list later, never during the loop.
         for (int i = 0; i < handles.size(); i++) {
             ShmIoHandle handle = handles.get(i);
+            tcp |= handle.streamsOverTcp();
             try {
                 work += handle.poll();
             } catch (RuntimeException e) {
@@ -290,6 +286,7 @@ public final class ShmIoHandler implements IoHandler {
                 work++;
             }
         }
+        sawTcp = tcp;
         return work;
     }
 

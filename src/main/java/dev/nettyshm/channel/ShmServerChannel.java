@@ -16,16 +16,16 @@ import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicLong;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The listening side of the transport: binds a {@link ShmAddress}, or a TCP address, and accepts {@link ShmChannel}s.

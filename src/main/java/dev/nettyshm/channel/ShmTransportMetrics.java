@@ -3,7 +3,8 @@ package dev.nettyshm.channel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,7 +32,8 @@ public final class ShmTransportMetrics {
     }
 
     private static final Object LOCK = new Object();
-    private static final Map<ShmChannel, Group> OPEN = new HashMap<>();
+    /** The groups in the order they appeared, each with its connections open now and its closed ones' totals. */
+    private static final Map<Group, Set<ShmChannel>> OPEN = new LinkedHashMap<>();
     private static final Map<Group, ShmChannelMetrics> CLOSED = new HashMap<>();
     private static final List<Consumer<Group>> LISTENERS = new CopyOnWriteArrayList<>();
     private static long tcpFallbacks;
@@ -42,9 +44,7 @@ public final class ShmTransportMetrics {
     /** The groups that have had a connection in this JVM. */
     public static List<Group> groups() {
         synchronized (LOCK) {
-            Set<Group> all = new LinkedHashSet<>(CLOSED.keySet());
-            all.addAll(OPEN.values());
-            return List.copyOf(all);
+            return List.copyOf(OPEN.keySet());
         }
     }
 
@@ -60,10 +60,8 @@ public final class ShmTransportMetrics {
     public static ShmChannelMetrics totals(Group group) {
         synchronized (LOCK) {
             ShmChannelMetrics sum = CLOSED.getOrDefault(group, ShmChannelMetrics.NONE);
-            for (Map.Entry<ShmChannel, Group> open : OPEN.entrySet()) {
-                if (open.getValue().equals(group)) {
-                    sum = sum.plus(open.getKey().metrics());
-                }
+            for (ShmChannel open : OPEN.getOrDefault(group, Set.of())) {
+                sum = sum.plus(open.metrics());
             }
             return sum;
         }
@@ -73,8 +71,8 @@ public final class ShmTransportMetrics {
     public static int openConnections(Group group, ShmRoute route) {
         synchronized (LOCK) {
             int count = 0;
-            for (Map.Entry<ShmChannel, Group> open : OPEN.entrySet()) {
-                if (open.getValue().equals(group) && open.getKey().route() == route) {
+            for (ShmChannel open : OPEN.getOrDefault(group, Set.of())) {
+                if (open.route() == route) {
                     count++;
                 }
             }
@@ -97,8 +95,13 @@ public final class ShmTransportMetrics {
         Group group = groupOf(channel);
         boolean fresh;
         synchronized (LOCK) {
-            fresh = !CLOSED.containsKey(group) && !OPEN.containsValue(group);
-            OPEN.put(channel, group);
+            Set<ShmChannel> open = OPEN.get(group);
+            fresh = open == null;
+            if (fresh) {
+                open = new HashSet<>();
+                OPEN.put(group, open);
+            }
+            open.add(channel);
         }
         if (fresh) {
             for (Consumer<Group> listener : LISTENERS) {
@@ -109,10 +112,11 @@ public final class ShmTransportMetrics {
 
     /** {@code channel} closed: its last counts join its group's totals. */
     static void closed(ShmChannel channel) {
+        Group group = groupOf(channel);
         ShmChannelMetrics last = channel.metrics();
         synchronized (LOCK) {
-            Group group = OPEN.remove(channel);
-            if (group != null) {
+            Set<ShmChannel> open = OPEN.get(group);
+            if (open != null && open.remove(channel)) {
                 CLOSED.merge(group, last.withoutRingFill(), ShmChannelMetrics::plus);
             }
         }
@@ -124,6 +128,7 @@ public final class ShmTransportMetrics {
         }
     }
 
+    /** The group of {@code channel}: from addresses fixed once it is connected, so the same when it closes. */
     private static Group groupOf(ShmChannel channel) {
         ShmServerChannel parent = channel.parent();
         return parent != null ? new Group("server", name(parent.localAddress()))

@@ -9,7 +9,6 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -101,10 +100,8 @@ final class TcpRegistry {
     static String read(Path entry) {
         try {
             return Files.readString(entry, StandardCharsets.UTF_8).trim();
-        } catch (NoSuchFileException absent) {
-            return null;
-        } catch (IOException | RuntimeException unreadable) {
-            // Another user's, or a file that is not ours: as if absent.
+        } catch (IOException | RuntimeException absentOrUnreadable) {
+            // Gone, another user's, or a file that is not ours: as if absent.
             return null;
         }
     }
