@@ -755,6 +755,11 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         }
 
         @Override
+        public boolean watchesRings() {
+            return state == State.ACTIVE && tcp == null;
+        }
+
+        @Override
         public boolean streamsOverTcp() {
             return tcp != null;
         }

@@ -32,6 +32,11 @@ interface ShmIoHandle extends IoHandle {
      */
     boolean needsSelector();
 
+    /** Whether the handle moves data through rings, which the loop spins on before it sleeps. */
+    default boolean watchesRings() {
+        return false;
+    }
+
     /** Whether the handle moves data through a TCP socket, which only the selector hears. */
     default boolean streamsOverTcp() {
         return false;

@@ -85,6 +85,8 @@ public final class ShmIoHandler implements IoHandler {
     private boolean sharingCpu;
     /** The last {@link #pollHandles()} met a handle that streams over TCP. */
     private boolean sawTcp;
+    /** The last {@link #pollHandles()} met a handle whose rings it watches. */
+    private boolean sawRings;
     /** Inside {@link #run}: a connection closed now is unmapped as the run ends. */
     private boolean running;
     /** Connections closed during this run, unmapped as it ends: see {@link #closeAfterRun}. */
@@ -195,24 +197,27 @@ public final class ShmIoHandler implements IoHandler {
 
     private int step(IoHandlerContext context) {
         int work = pollHandles();
-        // A TCP connection's data comes through the selector alone: a loop that has one selects on every run and
-        // sleeps in its selector at once, as Netty's NIO loop does; spinning on rings would only delay its reads.
-        boolean tcp = sawTcp;
-        if (work == 0 && context.canBlock() && !sharingCpu && !tcp) {
+        // A TCP connection's data comes through the selector alone, and so do accepts and handshakes: a loop that
+        // streams over TCP or has no ring to watch selects on every run and sleeps in its selector at once, as
+        // Netty's NIO loop does. Spinning would only delay what the selector has: a server loop that spun and
+        // yielded after each accept noticed the next connection 100 µs late, twice per connection (its accept, then
+        // its hello).
+        boolean selectorOnly = sawTcp || !sawRings;
+        if (work == 0 && context.canBlock() && !sharingCpu && !selectorOnly) {
             work = spin(context);
         }
         long now = System.nanoTime();
         if (work > 0) {
             idleSince = BUSY;
             yields = 0;
-            return work + (tcp || now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0);
+            return work + (selectorOnly || now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0);
         }
         if (!context.canBlock()) {
             // Tasks wait: no blocking, and no select on every run either, or a stream of tasks (writes from other
             // threads) would make a system call of each.
-            return tcp || now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0;
+            return selectorOnly || now - lastSelect > SELECT_INTERVAL_NANOS ? selectNow(now) : 0;
         }
-        if (tcp) {
+        if (selectorOnly) {
             return sleep(context, now);
         }
         if (now - lastSelect > SELECT_INTERVAL_NANOS) {
@@ -271,14 +276,19 @@ public final class ShmIoHandler implements IoHandler {
         }
     }
 
-    /** Polls every handle; notes in {@link #sawTcp} whether one streams over TCP, in the same pass. */
+    /**
+     * Polls every handle; notes in {@link #sawTcp} whether one streams over TCP and in {@link #sawRings} whether one
+     * has rings, in the same pass.
+     */
     private int pollHandles() {
         int work = 0;
         boolean tcp = false;
+        boolean rings = false;
         // Index loop: a poll may close a channel, which deregisters it from this list later, never during the loop.
         for (int i = 0; i < handles.size(); i++) {
             ShmIoHandle handle = handles.get(i);
             tcp |= handle.streamsOverTcp();
+            rings |= handle.watchesRings();
             try {
                 work += handle.poll();
             } catch (RuntimeException e) {
@@ -287,6 +297,7 @@ public final class ShmIoHandler implements IoHandler {
             }
         }
         sawTcp = tcp;
+        sawRings = rings;
         return work;
     }
 
