@@ -7,7 +7,9 @@ import java.time.Duration;
  * after they went quiet, then yields the CPU {@code yields} times, then sleeps until a peer wakes it, a task
  * arrives or {@code maxSleep} passes. Spinning keeps a busy connection free of system calls; yielding gives a peer on
  * the same CPU its turn; sleeping costs no CPU at all. A loop whose yields run another thread shares its CPU, and
- * skips the spinning until a yield finds the CPU free again; a long spin yields once every 10 µs to find out.
+ * skips the spinning until a yield finds the CPU free again; a long spin yields once every 10 µs to find out. A loop
+ * with no ring to watch — only a listening server, handshakes or connections over TCP — neither spins nor yields: it
+ * sleeps in its selector at once, as Netty's NIO loop does.
  *
  * <p>With {@code futex}, a loop whose channels are all connected sleeps on futexes in their segments where the kernel
  * has them (Linux 5.16 and later): a peer's wake-up then costs one system call on each side. Otherwise, and always
