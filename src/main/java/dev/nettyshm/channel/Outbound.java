@@ -109,6 +109,10 @@ final class Outbound {
                 }
                 counters.add(Counters.BYTES_WRITTEN, readable);
                 counters.add(Counters.MESSAGES_WRITTEN, 1);
+                // Before the removal, which may make the channel writable and run a writer at once, inside this
+                // loop: looked at only after it, the pool let such writers take its last slot and fall back to copies
+                // (a sender of 1 MiB frames copied one in nine).
+                checkPoolCrowding(in);
                 in.remove();
                 continue;
             }
@@ -311,6 +315,7 @@ final class Outbound {
         }
         counters.add(Counters.BYTES_WRITTEN, length + payloadLength);
         counters.add(Counters.MESSAGES_WRITTEN, 2);
+        checkPoolCrowding(in);
         in.remove();
         in.remove();
         return 1;
