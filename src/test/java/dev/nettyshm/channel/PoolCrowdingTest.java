@@ -17,7 +17,6 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -80,20 +79,14 @@ class PoolCrowdingTest {
                     }
                 }).connect(address).sync().channel();
         // The receiver reads nothing until the sender has stopped: no slot comes back meanwhile.
-        CountDownLatch resume = new CountDownLatch(1);
-        receiverLoop.execute(() -> {
-            try {
-                resume.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        CompletableFuture<Void> resume = new CompletableFuture<>();
+        receiverLoop.execute(resume::join);
         client.eventLoop().execute(() -> pump.write(client.pipeline().lastContext()));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (client.isWritable() && pump.sent.get() < FRAMES && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
-        resume.countDown();
+        resume.complete(null);
         allArrived.get(30, TimeUnit.SECONDS);
         assertThat(intact.get()).isEqualTo(FRAMES);
         assertThat(client.metrics().poolFallbacks()).as("buffers that fell back to copies").isZero();
