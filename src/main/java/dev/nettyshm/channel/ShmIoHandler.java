@@ -200,8 +200,7 @@ public final class ShmIoHandler implements IoHandler {
         // A TCP connection's data comes through the selector alone, and so do accepts and handshakes: a loop that
         // streams over TCP or has no ring to watch selects on every run and sleeps in its selector at once, as
         // Netty's NIO loop does. Spinning would only delay what the selector has: a server loop that spun and
-        // yielded after each accept noticed the next connection 100 µs late, twice per connection (its accept, then
-        // its hello).
+        // yielded noticed each accept about 115 µs late, and the hello after it about 70 µs late.
         boolean selectorOnly = sawTcp || !sawRings;
         if (work == 0 && context.canBlock() && !sharingCpu && !selectorOnly) {
             work = spin(context);
