@@ -6,13 +6,13 @@ import dev.nettyshm.channel.ShmAddress;
 import dev.nettyshm.channel.ShmChannel;
 import dev.nettyshm.channel.ShmIoHandler;
 import dev.nettyshm.channel.ShmServerChannel;
+import dev.nettyshm.examples.EchoServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
@@ -44,7 +44,7 @@ class ShmMeterBinderTest {
     void shouldCountBytesDescriptorsAndConnectionsOfEachSideTaggedWithTheServer() throws Exception {
         new ShmMeterBinder().bindTo(registry);
         Channel server = new ServerBootstrap().group(group).channel(ShmServerChannel.class)
-                .childHandler(new Echo()).bind(new ShmAddress(name)).sync().channel();
+                .childHandler(new EchoServer.Echo()).bind(new ShmAddress(name)).sync().channel();
         Received received = new Received();
         ShmChannel client = (ShmChannel) new Bootstrap().group(group).channel(ShmChannel.class).handler(received)
                 .connect(new ShmAddress(name)).sync().channel();
@@ -92,14 +92,6 @@ class ShmMeterBinderTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (value.getAsDouble() != 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
-        }
-    }
-
-    @ChannelHandler.Sharable
-    private static final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.writeAndFlush(msg);
         }
     }
 

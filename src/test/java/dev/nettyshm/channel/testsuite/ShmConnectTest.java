@@ -2,6 +2,7 @@ package dev.nettyshm.channel.testsuite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nettyshm.examples.EchoServer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -9,7 +10,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
@@ -58,7 +58,7 @@ class ShmConnectTest extends SocketConnectTest {
     @Override
     protected void testWriteWithFastOpenBeforeConnect(ServerBootstrap sb, Bootstrap cb,
             Function<Channel, ByteBuf> initialData, String expectedInitialData) throws Throwable {
-        Channel sc = sb.childHandler(new Echo()).bind().sync().channel();
+        Channel sc = sb.childHandler(new EchoServer.Echo()).bind().sync().channel();
         try {
             String expected = expectedInitialData + NORMAL_DATA;
             for (int connection = 0; connection < 2; connection++) {
@@ -82,14 +82,6 @@ class ShmConnectTest extends SocketConnectTest {
             return echo.received.get(10, TimeUnit.SECONDS);
         } finally {
             ch.close().sync();
-        }
-    }
-
-    @ChannelHandler.Sharable
-    private static final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.writeAndFlush(msg);
         }
     }
 
