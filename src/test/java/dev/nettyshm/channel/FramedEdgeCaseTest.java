@@ -2,10 +2,12 @@ package dev.nettyshm.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nettyshm.internal.ring.RingDescriptor;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -22,8 +24,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Frames whose pooled payload cannot take its header in front, and frames a handler keeps after the decoder has let
- * go of the buffer they were sliced from: every byte still arrives, and the counters say how each part crossed.
+ * Frames whose pooled payload cannot take its header in front, frames a handler keeps after the decoder has let go
+ * of the buffer they were sliced from, and frames the ring's end cuts in two: every byte still arrives, and the
+ * counters say how each part crossed.
  */
 class FramedEdgeCaseTest {
 
@@ -63,6 +66,20 @@ class FramedEdgeCaseTest {
     private ShmChannel client() throws Exception {
         return (ShmChannel) new Bootstrap().group(group).channel(ShmChannel.class)
                 .handler(new ChannelInboundHandlerAdapter()).connect(address).sync().channel();
+    }
+
+    /** A client whose rings are as small as they come and that has no pools: every byte crosses in the ring. */
+    private ShmChannel smallRingClient() throws Exception {
+        return (ShmChannel) new Bootstrap().group(group).channel(ShmChannel.class)
+                .option(ShmChannelOption.RING_CAPACITY, RingDescriptor.MIN_CAPACITY)
+                .option(ShmChannelOption.POOL_SIZE, 0)
+                .handler(new ChannelInboundHandlerAdapter()).connect(address).sync().channel();
+    }
+
+    /** Writes a frame of {@code length} numbered bytes from {@code first}: a 4-byte header, then the payload. */
+    private static ChannelFuture writeFrame(Channel channel, int length, int first) {
+        channel.write(channel.alloc().heapBuffer(4).writeInt(length));
+        return channel.writeAndFlush(numbered(channel, length, first));
     }
 
     /** A pooled buffer of {@code length} numbered bytes, from {@code first} on. */
@@ -129,6 +146,38 @@ class FramedEdgeCaseTest {
             assertNumbered(held.get(i), PAYLOAD, i);
             held.get(i).release();
         }
+        client.close().sync();
+        server.close().sync();
+    }
+
+    @Test
+    void shouldDeliverAFrameThatTheRingsEndCutsInTwoWhole() throws Exception {
+        Channel server = server();
+        ShmChannel client = smallRingClient();
+        int capacity = RingDescriptor.MIN_CAPACITY;
+        // The first frame's record leaves 1,000 bytes before the end of the ring's data; once it is read, the
+        // second frame's record fills those and goes on from the start: its bytes are cut in two at the wrap.
+        int leftAtEnd = 1000;
+        int first = capacity - leftAtEnd - RingDescriptor.RECORD_HEADER_LENGTH - 4;
+        writeFrame(client, first, 0).sync();
+        ByteBuf frame = take();
+        assertNumbered(frame, first, 0);
+        frame.release();
+        writeFrame(client, 3000, 7).sync();
+        frame = take();
+        assertNumbered(frame, 3000, 7);
+        frame.release();
+        // Then frames of every length up to twice the ring, each cut wherever the ring's end falls.
+        for (int i = 0; i < 300; i++) {
+            writeFrame(client, 1 + i * 37 % (2 * capacity), i);
+        }
+        client.flush();
+        for (int i = 0; i < 300; i++) {
+            frame = take();
+            assertNumbered(frame, 1 + i * 37 % (2 * capacity), i);
+            frame.release();
+        }
+        assertThat(client.metrics().copiedBytesWritten()).isEqualTo(client.metrics().bytesWritten());
         client.close().sync();
         server.close().sync();
     }
