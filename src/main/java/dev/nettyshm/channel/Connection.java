@@ -1,5 +1,6 @@
 package dev.nettyshm.channel;
 
+import dev.nettyshm.internal.Backing;
 import dev.nettyshm.internal.SharedWords;
 import dev.nettyshm.internal.pool.MappingLease;
 import dev.nettyshm.internal.pool.PoolCorruptedException;
@@ -45,11 +46,14 @@ final class Connection implements AutoCloseable {
         this.ownClosedOffset = client ? ConnectionLayout.CLIENT_CLOSED_OFFSET : ConnectionLayout.SERVER_CLOSED_OFFSET;
         this.peerClosedOffset = client ? ConnectionLayout.SERVER_CLOSED_OFFSET : ConnectionLayout.CLIENT_CLOSED_OFFSET;
         long ringLength = RingDescriptor.ringLength(capacity);
-        MemorySegment toServer = memory.asSlice(ConnectionLayout.clientToServerOffset(), ringLength);
-        MemorySegment toClient = memory.asSlice(ConnectionLayout.serverToClientOffset(capacity), ringLength);
+        long toServer = ConnectionLayout.clientToServerOffset();
+        long toClient = ConnectionLayout.serverToClientOffset(capacity);
+        long outOffset = client ? toServer : toClient;
+        long inOffset = client ? toClient : toServer;
         String name = segment.name();
-        this.out = new RingProducer(client ? toServer : toClient, capacity, name + " (out)");
-        this.in = new RingConsumer(client ? toClient : toServer, capacity, name + " (in)");
+        this.out = new RingProducer(memory.asSlice(outOffset, ringLength), capacity, name + " (out)",
+                ConnectionLayout.initialWindow(capacity), backing(segment, outOffset + RingDescriptor.HEADER_LENGTH));
+        this.in = new RingConsumer(memory.asSlice(inOffset, ringLength), capacity, name + " (in)");
         if (poolSize == 0) {
             this.outPool = null;
             this.inPool = null;
@@ -66,9 +70,12 @@ final class Connection implements AutoCloseable {
         }
     }
 
-    /** Each side backs the slots of the pool it sends from, as it first hands them out. */
-    private static ShmPool.Backing backing(SharedMemory segment, long poolOffset) {
-        return (offset, length) -> segment.reserve(poolOffset + offset, length);
+    /**
+     * Each side backs what it writes first: the slots of the pool it sends from, as it first hands them out, and its
+     * outgoing ring's window, as it grows.
+     */
+    private static Backing backing(SharedMemory segment, long start) {
+        return (offset, length) -> segment.reserve(start + offset, length);
     }
 
     /**
@@ -95,13 +102,16 @@ final class Connection implements AutoCloseable {
     }
 
     /**
-     * Backs the header, the rings and the pools' state tables, which both sides touch from their event loops: a
-     * fault there, on a full directory, would be an {@code InternalError} in a loop. The slots are backed one by one
-     * as they are first allocated ({@link ShmPool.Backing}), so that an idle connection costs no pool memory.
+     * Backs the header, the rings' initial windows and the pools' state tables, which both sides touch from their
+     * event loops: a fault there, on a full directory, would be an {@code InternalError} in a loop. The slots are
+     * backed one by one as they are first allocated, and the rings as their windows grow ({@link Backing}), so that
+     * an idle connection costs no pool memory and a quiet one little ring memory.
      */
     private static void reserveControl(SharedMemory segment, int capacity, int poolSize) throws IOException {
         try {
-            segment.reserve(0, ConnectionLayout.clientPoolOffset(capacity));
+            segment.reserve(0, ConnectionLayout.HEADER_LENGTH + ConnectionLayout.ringReservedLength(capacity));
+            segment.reserve(ConnectionLayout.serverToClientOffset(capacity),
+                    ConnectionLayout.ringReservedLength(capacity));
             if (poolSize != 0) {
                 long states = PoolLayout.statesLength(poolSize);
                 segment.reserve(ConnectionLayout.clientPoolOffset(capacity), states);

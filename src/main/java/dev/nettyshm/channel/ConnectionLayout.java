@@ -33,7 +33,8 @@ final class ConnectionLayout {
 
     /** "NSHMCONN" in ASCII. */
     static final long MAGIC = 0x4E53484D434F4E4EL;
-    static final int VERSION = 2;
+    /** 3: a ring's data is backed only as far as its producer's window has grown. */
+    static final int VERSION = 3;
 
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 8;
@@ -45,6 +46,12 @@ final class ConnectionLayout {
     static final int POOL_SIZE_OFFSET = 40;
     /** The header's room: the first ring's producer position, written on every publication, shares no line with it. */
     static final int HEADER_LENGTH = RingDescriptor.PADDED_LENGTH;
+    /**
+     * Each ring's window when the connection is made ({@link RingDescriptor}, "Windows"): all of a ring that small,
+     * and otherwise what the connection backs up front, whatever the capacity. A ring grows from there only if its
+     * producer finds it full, so that connections that never fill it cost little memory and little time to make.
+     */
+    static final int INITIAL_WINDOW = 64 * 1024;
 
     private ConnectionLayout() {
     }
@@ -62,9 +69,22 @@ final class ConnectionLayout {
         return clientPoolOffset(capacity) + 2 * poolLength(poolSize);
     }
 
-    /** Bytes a connection backs with storage when it is created: all but the pools' slots. */
+    /**
+     * Bytes a connection backs with storage when it is created: the header, each ring's header and initial window,
+     * and the pools' state tables.
+     */
     static long reservedLength(int capacity, int poolSize) {
-        return clientPoolOffset(capacity) + (poolSize == 0 ? 0 : 2L * PoolLayout.statesLength(poolSize));
+        return HEADER_LENGTH + 2 * ringReservedLength(capacity)
+                + (poolSize == 0 ? 0 : 2L * PoolLayout.statesLength(poolSize));
+    }
+
+    static int initialWindow(int capacity) {
+        return Math.min(capacity, INITIAL_WINDOW);
+    }
+
+    /** Bytes at the start of a ring backed when the connection is made: its header and its initial window. */
+    static long ringReservedLength(int capacity) {
+        return RingDescriptor.HEADER_LENGTH + RingDescriptor.backedLength(initialWindow(capacity), capacity);
     }
 
     static long poolLength(int poolSize) {

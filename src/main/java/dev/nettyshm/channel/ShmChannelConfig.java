@@ -33,8 +33,8 @@ import java.util.Objects;
  */
 public final class ShmChannelConfig extends DefaultChannelConfig implements DuplexChannelConfig {
 
-    /** Default {@link ShmChannelOption#RING_CAPACITY}: 256 KiB. */
-    public static final int DEFAULT_RING_CAPACITY = 256 * 1024;
+    /** Default {@link ShmChannelOption#RING_CAPACITY}: 2 MiB. */
+    public static final int DEFAULT_RING_CAPACITY = 2 << 20;
     /** Default {@link ShmChannelOption#POOL_SIZE}: 16 MiB. */
     public static final int DEFAULT_POOL_SIZE = 16 << 20;
 

@@ -14,9 +14,11 @@ public final class ShmChannelOption<T> extends ChannelOption<T> {
     /**
      * Bytes of each ring of a connection, one ring per direction: a power of two from
      * {@value RingDescriptor#MIN_CAPACITY} to {@value RingDescriptor#MAX_CAPACITY}; the client's value is the
-     * connection's. Default {@value ShmChannelConfig#DEFAULT_RING_CAPACITY}: four 64 KiB messages in flight each
-     * way, and 512 KiB of memory per connection once the rings have been written round — a thousand connections fit
-     * in half a gigabyte.
+     * connection's. Default {@value ShmChannelConfig#DEFAULT_RING_CAPACITY}. A ring takes memory as it needs it: a
+     * connection starts with 64 KiB of each ring, and a side that finds its outgoing ring full doubles the part it
+     * writes into, up to the capacity. A connection that never fills its rings costs 128 KiB of ring memory; one that
+     * streams small messages faster than its peer wakes up to take them grows to the capacity, which covers a peer's
+     * wake-up: with 256 KiB rings, a sender of framed 1 KiB messages spent half its time waiting for its peer to wake.
      */
     public static final ChannelOption<Integer> RING_CAPACITY = valueOf(ShmChannelOption.class, "RING_CAPACITY");
 

@@ -1,5 +1,6 @@
 package dev.nettyshm.internal.pool;
 
+import dev.nettyshm.internal.Backing;
 import dev.nettyshm.internal.SharedWords;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -44,21 +45,6 @@ public final class ShmPool {
     private final int[] firstSlot = new int[PoolLayout.SLOT_SIZES.length + 1];
     /** What a peer did to the state table that a correct peer never does; {@code null} while nothing. */
     private volatile String corruption;
-
-    /**
-     * How a pool's slots get storage before their first use. A segment is sparse, and a slot first touched when its
-     * file system is full faults in the toucher's thread — the user's, filling a buffer. Backing it on allocation
-     * turns that into a fallback to a copy.
-     */
-    @FunctionalInterface
-    public interface Backing {
-
-        /** Backs the {@code length} bytes at {@code offset} of the pool's memory. */
-        void reserve(long offset, long length) throws IOException;
-
-        /** For memory that is backed already, or never sparse. */
-        Backing NONE = (offset, length) -> { };
-    }
 
     /**
      * @param memory   exactly {@link PoolLayout#poolLength(int)} bytes, zeroed by its creator

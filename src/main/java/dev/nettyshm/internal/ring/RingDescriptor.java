@@ -56,6 +56,22 @@ import dev.nettyshm.internal.SharedWords;
  * {@link #END_OF_STREAM} says the producer will write no more. A {@link #MESSAGE} record is not part of the byte
  * stream: it is handed to the layer above whole, in its place between the stream's bytes (the transport sends
  * descriptors of shared buffers in them).
+ *
+ * <h2>Windows</h2>
+ * A producer may write its records into the first bytes of the data only — its window — and pad from wherever a
+ * record would cross the window's end to the end of the data:
+ *
+ * <pre>
+ *  0                                    window                                               capacity
+ *  +------------------------------------+-+---------------------------------------------------+
+ *  | records                            |P| padding payload: never written, nor read          |
+ *  +------------------------------------+-+---------------------------------------------------+
+ *                                        P: the padding's header, on the bytes just past the window
+ * </pre>
+ *
+ * The consumer follows records and never knows the window. The data's pages outside the window and past that header
+ * are never touched: the memory under a sparse file needs storage for {@link #backedLength} bytes only. A producer
+ * that finds the ring full doubles its window, up to the capacity, after backing the bytes it adds.
  */
 public final class RingDescriptor {
 
@@ -111,6 +127,14 @@ public final class RingDescriptor {
     /** Bytes a ring of {@code capacity} occupies: header and data. */
     public static long ringLength(int capacity) {
         return HEADER_LENGTH + (long) checkCapacity(capacity);
+    }
+
+    /**
+     * Bytes at the start of the data that a producer writing into a window of {@code window} bytes touches: the
+     * window, and the header of a padding or end-of-stream record just past it.
+     */
+    public static long backedLength(int window, int capacity) {
+        return Math.min(capacity, (long) window + RECORD_HEADER_LENGTH);
     }
 
     /** The space a record with {@code payload} bytes occupies. */

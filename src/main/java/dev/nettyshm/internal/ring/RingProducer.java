@@ -12,10 +12,12 @@ import static dev.nettyshm.internal.ring.RingDescriptor.RECORD_LENGTH_OFFSET;
 import static dev.nettyshm.internal.ring.RingDescriptor.RECORD_TYPE_OFFSET;
 import static dev.nettyshm.internal.ring.RingDescriptor.TAIL_OFFSET;
 
+import dev.nettyshm.internal.Backing;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The writing end of a ring ({@link RingDescriptor}). Writes are invisible to the consumer until {@link #publish()},
@@ -29,19 +31,56 @@ public final class RingProducer extends Ring {
     /** Payload below which a record at the end of the data is not worth it: pad and wrap instead. */
     private static final int MIN_SPLIT = 64;
 
+    /** How long a window that could not be backed waits before it tries to grow again. */
+    private static final long GROWTH_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private long tail;
     private long published;
     private long headCache;
     private boolean ended;
     /** Payload bytes of the record {@link #claim} opened; 0 if none is open. */
     private int claimed;
+    /** The start of the data that records go into; see {@link RingDescriptor}, "Windows". */
+    private int window;
+    private final Backing backing;
+    /** {@link System#nanoTime()} before which the window does not try to grow again, after its backing failed. */
+    private long growthRetry;
+    private boolean growthFailed;
 
     /**
+     * A producer that writes into all of the ring's data, which is backed already.
+     *
      * @param memory the ring's memory, zeroed or left empty by an earlier pair
      * @param name   what error messages call the ring
      */
     public RingProducer(MemorySegment memory, int capacity, String name) {
+        this(memory, capacity, name, capacity, Backing.NONE);
+    }
+
+    /**
+     * A producer that writes into the first {@code window} bytes of the data, and doubles that, up to the capacity,
+     * each time it finds the ring full — backing the bytes it adds first, and staying as it is for a second if they
+     * cannot be backed.
+     *
+     * @param memory  the ring's memory, zeroed or left empty by an earlier pair
+     * @param window  a power of two, at most {@code capacity}: the data's first
+     *                {@link RingDescriptor#backedLength backedLength(window, capacity)} bytes must be backed
+     * @param backing backs bytes of the data, at offsets from its start
+     * @param name    what error messages call the ring
+     */
+    public RingProducer(MemorySegment memory, int capacity, String name, int window, Backing backing) {
         super(memory, capacity, name, PRODUCER_WAITING_OFFSET);
+        if (window > capacity || RingDescriptor.checkCapacity(window) != window) {
+            throw new IllegalArgumentException(name + ": window " + window + " is larger than the capacity "
+                    + capacity);
+        }
+        this.window = window;
+        this.backing = backing;
+    }
+
+    /** The bytes at the start of the data that records go into now. */
+    public int window() {
+        return window;
     }
 
     /**
@@ -140,9 +179,9 @@ public final class RingProducer extends Ring {
         if (free < 0) {
             return 0;
         }
-        int toEnd = capacity - (int) (tail & mask);
+        int toEnd = window - (int) (tail & mask);
         // Positions and lengths are multiples of the alignment, so the record is too.
-        int largest = RingDescriptor.recordLength(Math.min(length, capacity - RECORD_HEADER_LENGTH));
+        int largest = RingDescriptor.recordLength(Math.min(length, window - RECORD_HEADER_LENGTH));
         int record = (int) Math.min(Math.min(toEnd, free), largest);
         return Math.min(length, record - RECORD_HEADER_LENGTH);
     }
@@ -285,14 +324,18 @@ public final class RingProducer extends Ring {
         return free - padding;
     }
 
-    /** The padding a record of {@code record} bytes needs before it: what is left before the end, if too little. */
+    /**
+     * The padding a record of {@code record} bytes needs before it: if too little of the window is left, all that is
+     * left of the data, to its end.
+     */
     private int paddingFor(int record) {
-        int toEnd = capacity - (int) (tail & mask);
-        return toEnd < record ? toEnd : 0;
+        int index = (int) (tail & mask);
+        return window - index < record ? capacity - index : 0;
     }
 
     /**
-     * Free bytes, reading the consumer's position only when the cached one leaves less than {@code needed}.
+     * Free bytes, reading the consumer's position only when the cached one leaves less than {@code needed}. A ring
+     * found full widens its window, for the laps after this one.
      *
      * @return the free bytes, or -1 if fewer than {@code needed} are free
      */
@@ -300,8 +343,30 @@ public final class RingProducer extends Ring {
         long free = capacity - (tail - headCache);
         if (free < needed) {
             free = capacity - (tail - readHead());
+            if (free < needed) {
+                grow();
+                return -1;
+            }
         }
-        return free >= needed ? free : -1;
+        return free;
+    }
+
+    /** Doubles the window, up to the capacity, if the bytes it adds can be backed; otherwise not for a second. */
+    private void grow() {
+        if (window == capacity || growthFailed && System.nanoTime() - growthRetry < 0) {
+            return;
+        }
+        int wider = window * 2;
+        long from = RingDescriptor.backedLength(window, capacity);
+        try {
+            backing.reserve(from, RingDescriptor.backedLength(wider, capacity) - from);
+            window = wider;
+            growthFailed = false;
+        } catch (IOException noRoom) {
+            // Only speed is lost: the ring goes on in the window it has.
+            growthFailed = true;
+            growthRetry = System.nanoTime() + GROWTH_RETRY_NANOS;
+        }
     }
 
     /** Reads and checks the consumer's position, and caches it. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Logger;
+import dev.nettyshm.internal.Backing;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.nettyshm.testing.LeakCheck;
@@ -27,7 +28,7 @@ class PoolAllocatorTest {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment memory = arena.allocate(PoolLayout.poolLength(POOL_SIZE), 4096);
     private final MappingLease lease = new MappingLease(() -> { });
-    private final ShmPool pool = new ShmPool(memory, POOL_SIZE, "test pool", lease, ShmPool.Backing.NONE);
+    private final ShmPool pool = new ShmPool(memory, POOL_SIZE, "test pool", lease, Backing.NONE);
     private final PoolAllocator allocator = new PoolAllocator();
 
     PoolAllocatorTest() {
