@@ -40,8 +40,8 @@ import org.HdrHistogram.Histogram;
  * memory, one shared-memory connection for each TCP one ({@link ProxyFrontend}, {@link ProxyBackend}). The backend,
  * a {@link ReverseService}, runs in a second JVM. A TCP client in this one sends requests through the proxy over
  * several connections at once, checks every answer — its id and every byte of its reversed payload — and prints the
- * round trip's median and p99. Most requests are small; every 250th is 256 KiB, larger than a ring, so the relay's
- * backpressure has work to do. At the end the client closes half of the connections and the service the other half,
+ * round trip's median and p99. Most requests are small; every 250th is 256 KiB, four times a ring's first window,
+ * so the relay's backpressure has work to do and the rings grow. At the end the client closes half of the connections and the service the other half,
  * and the example checks that the proxy closed the other side of each.
  *
  * <p>Run: {@code ./mvnw -q test-compile exec:exec@example-sidecar} (the defaults:
