@@ -18,7 +18,8 @@ public final class ShmChannelOption<T> extends ChannelOption<T> {
      * connection starts with 64 KiB of each ring, and a side that finds its outgoing ring full doubles the part it
      * writes into, up to the capacity. A connection that never fills its rings costs 128 KiB of ring memory; one that
      * streams small messages faster than its peer wakes up to take them grows to the capacity, which covers a peer's
-     * wake-up: with 256 KiB rings, a sender of framed 1 KiB messages spent half its time waiting for its peer to wake.
+     * wake-up: with 256 KiB rings, a sender of framed 1 KiB messages spent most of its time waiting for its peer to
+     * wake, and ran at half NIO TCP's rate ({@code docs/decisions/016-rings-grow.md}).
      */
     public static final ChannelOption<Integer> RING_CAPACITY = valueOf(ShmChannelOption.class, "RING_CAPACITY");
 
