@@ -11,7 +11,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
@@ -32,13 +31,11 @@ class PoolCrowdingTest {
     private static final int FRAME = 1 << 20;
     private static final int FRAMES = 32;
 
-    private final EventLoopGroup senderLoop = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
-    private final EventLoopGroup receiverLoop = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
+    private final SenderAndReceiverLoops loops = new SenderAndReceiverLoops();
 
     @AfterEach
     void shutdown() throws Exception {
-        senderLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        receiverLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        loops.close();
     }
 
     @Test
@@ -46,7 +43,7 @@ class PoolCrowdingTest {
         ShmAddress address = new ShmAddress("pool-crowding-" + UUID.randomUUID());
         AtomicInteger intact = new AtomicInteger();
         CompletableFuture<Void> allArrived = new CompletableFuture<>();
-        Channel server = new ServerBootstrap().group(receiverLoop).channel(ShmServerChannel.class)
+        Channel server = new ServerBootstrap().group(loops.receiver).channel(ShmServerChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -70,7 +67,7 @@ class PoolCrowdingTest {
                     }
                 }).bind(address).sync().channel();
         Pump pump = new Pump();
-        ShmChannel client = (ShmChannel) new Bootstrap().group(senderLoop).channel(ShmChannel.class)
+        ShmChannel client = (ShmChannel) new Bootstrap().group(loops.sender).channel(ShmChannel.class)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -79,8 +76,7 @@ class PoolCrowdingTest {
                     }
                 }).connect(address).sync().channel();
         // The receiver reads nothing until the sender has stopped: no slot comes back meanwhile.
-        CompletableFuture<Void> resume = new CompletableFuture<>();
-        receiverLoop.execute(resume::join);
+        CompletableFuture<Void> resume = loops.holdReceiver();
         client.eventLoop().execute(() -> pump.write(client.pipeline().lastContext()));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (client.isWritable() && pump.sent.get() < FRAMES && System.nanoTime() < deadline) {

@@ -11,7 +11,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import java.util.UUID;
@@ -31,16 +30,14 @@ class SmallFramesTest {
     private static final int PAYLOAD = 60;
     private static final int FRAMES = 100;
 
-    private final EventLoopGroup senderLoop = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
-    private final EventLoopGroup receiverLoop = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
+    private final SenderAndReceiverLoops loops = new SenderAndReceiverLoops();
     private final ShmAddress address = new ShmAddress("small-frames-" + UUID.randomUUID());
     private final Receiver receiver = new Receiver();
     private final CompletableFuture<ShmChannel> child = new CompletableFuture<>();
 
     @AfterEach
     void shutdown() throws Exception {
-        senderLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        receiverLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        loops.close();
     }
 
     @Test
@@ -49,8 +46,7 @@ class SmallFramesTest {
         ShmChannel client = client();
         ShmChannel accepted = child.get(10, TimeUnit.SECONDS);
         // The receiver reads nothing until the flush is in the ring.
-        CompletableFuture<Void> resume = new CompletableFuture<>();
-        receiverLoop.execute(resume::join);
+        CompletableFuture<Void> resume = loops.holdReceiver();
         long readsBefore = accepted.metrics().reads();
         try {
             writeFrames(client, 0);
@@ -88,7 +84,7 @@ class SmallFramesTest {
     }
 
     private Channel server() throws InterruptedException {
-        return new ServerBootstrap().group(receiverLoop).channel(ShmServerChannel.class)
+        return new ServerBootstrap().group(loops.receiver).channel(ShmServerChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -99,7 +95,7 @@ class SmallFramesTest {
     }
 
     private ShmChannel client() throws InterruptedException {
-        return (ShmChannel) new Bootstrap().group(senderLoop).channel(ShmChannel.class)
+        return (ShmChannel) new Bootstrap().group(loops.sender).channel(ShmChannel.class)
                 .handler(new LengthFieldPrepender(4)).connect(address).sync().channel();
     }
 
