@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 
 /**
  * The client's half of the handshake, mirror of {@link ServerHandshake}: the hello, naming the segment the client
- * created and its sizes, goes out as the channel connects; the server's reply comes back on the socket, which the
+ * created or reuses and its sizes, goes out as the channel connects; the server's reply comes back on the socket, which the
  * channel's event loop reads as it becomes readable. The connect succeeds on an accepting reply, fails on a refusal
  * or a closed socket, and fails with {@link ConnectTimeoutException} when no reply comes within the channel's
  * connect timeout.
@@ -35,6 +35,17 @@ final class ClientHandshake {
     ClientHandshake(SocketChannel socket, Connection connection, ShmChannelConfig config, ShmAddress server)
             throws IOException {
         this.server = server;
+        sendHello(socket, connection, config);
+    }
+
+    /**
+     * Sends a hello naming {@code connection}'s segment: the first, or — after the server answered that it did not
+     * know the spare the first one named — the one naming a fresh segment.
+     *
+     * @throws ConnectException if the hello could not be sent whole
+     */
+    void sendHello(SocketChannel socket, Connection connection, ShmChannelConfig config) throws IOException {
+        reply.clear();
         ByteBuffer hello = Handshake.hello(connection.name(), config.getRingCapacity(), config.getPoolSize());
         socket.write(hello);
         if (hello.hasRemaining()) {
@@ -57,21 +68,22 @@ final class ClientHandshake {
     /**
      * Reads what has come of the reply.
      *
-     * @return {@code true} once the server accepted; {@code false} while the reply is incomplete
+     * @return {@link Handshake#OK} once the server accepted, {@link Handshake#UNKNOWN} if it has no segment of the
+     *         name the hello gave; {@code -1} while the reply is incomplete
      * @throws ConnectException if the server refused the connection or closed it
      */
-    boolean readReply(SocketChannel socket) throws IOException {
+    int readReply(SocketChannel socket) throws IOException {
         if (socket.read(reply) < 0) {
             throw new ConnectException(server + ": the server closed the connection during the handshake");
         }
         Handshake.Reply parsed = Handshake.parseReply(reply);
         if (parsed == null) {
-            return false;
+            return -1;
         }
-        if (!parsed.ok()) {
+        if (parsed.status() == Handshake.REFUSED) {
             throw new ConnectException(server + ": the server refused the connection");
         }
-        return true;
+        return parsed.status();
     }
 
     /**

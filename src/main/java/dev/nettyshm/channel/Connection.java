@@ -14,6 +14,7 @@ import dev.nettyshm.internal.ring.RingDescriptor;
 import dev.nettyshm.internal.ring.RingProducer;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -36,11 +37,28 @@ final class Connection implements AutoCloseable {
     /** Where the peer's outgoing buffers live, read through their descriptors; {@code null} without pools. */
     final ShmPool inPool;
     /** The peer cut the segment's file short: see {@link #cut()}. */
-    private boolean cut;
+    private volatile boolean cut;
+    private final boolean client;
+    private final int capacity;
+    private final int poolSize;
+    /** Where the segment is kept as a spare when the connection ends: the peer's {@link SpareSegments} key. */
+    private final String peerKey;
+    /** The segment carried an earlier connection between the two processes. */
+    private final boolean reused;
+    /** The handshake accepted the segment: both sides have it mapped. */
+    private volatile boolean established;
+    /** The peer broke a rule of the layout: the segment carries no further connection. */
+    private volatile boolean spoiled;
 
-    private Connection(SharedMemory segment, int capacity, int poolSize, boolean client) throws IOException {
+    private Connection(SharedMemory segment, int capacity, int poolSize, boolean client, String peerKey,
+            boolean reused) throws IOException {
         this.segment = segment;
-        this.lease = new MappingLease(segment);
+        this.reused = reused;
+        this.client = client;
+        this.capacity = capacity;
+        this.poolSize = poolSize;
+        this.peerKey = peerKey;
+        this.lease = new MappingLease(this::retire);
         MemorySegment memory = segment.segment();
         this.header = memory.asSlice(0, ConnectionLayout.HEADER_LENGTH);
         this.ownClosedOffset = client ? ConnectionLayout.CLIENT_CLOSED_OFFSET : ConnectionLayout.SERVER_CLOSED_OFFSET;
@@ -84,7 +102,8 @@ final class Connection implements AutoCloseable {
      *
      * @throws ShmDirectoryFullException naming the directory and its free bytes if it has no room for the connection
      */
-    static Connection create(SharedMemoryDirectory directory, int capacity, int poolSize) throws IOException {
+    static Connection create(SharedMemoryDirectory directory, int capacity, int poolSize, String serverKey)
+            throws IOException {
         SharedMemory segment;
         try {
             segment = directory.create(ConnectionLayout.segmentLength(capacity, poolSize), MapOption.UNLINK_ON_CLOSE);
@@ -94,11 +113,19 @@ final class Connection implements AutoCloseable {
         try {
             reserveControl(segment, capacity, poolSize);
             ConnectionLayout.writeHeader(segment.segment(), capacity, poolSize, ProcessHandle.current().pid());
-            return new Connection(segment, capacity, poolSize, true);
+            return new Connection(segment, capacity, poolSize, true, serverKey, false);
         } catch (IOException | RuntimeException e) {
             segment.close();
             throw e;
         }
+    }
+
+    /**
+     * The client's side over a spare of an earlier connection to the same server: the server released it, and it was
+     * reset ({@link SpareSegments#takeForClient}).
+     */
+    static Connection reuse(SharedMemory spare, int capacity, int poolSize, String serverKey) throws IOException {
+        return new Connection(spare, capacity, poolSize, true, serverKey, true);
     }
 
     /**
@@ -131,18 +158,24 @@ final class Connection implements AutoCloseable {
     }
 
     /**
-     * The server's side: maps the segment the client named, checks its header against the sizes the client
-     * announced, and removes its name — both sides have it mapped now.
+     * The server's side: maps the segment the client named — or takes back its own mapping, if the name is one of its
+     * spares of that client — checks its header against the sizes the client announced, and removes its name: both
+     * sides have it mapped now.
+     *
+     * @throws NoSuchFileException if no segment has that name and no spare of the client does
      */
-    static Connection open(SharedMemoryDirectory directory, String name, int capacity, int poolSize)
+    static Connection open(SharedMemoryDirectory directory, String name, long clientPid, int capacity, int poolSize)
             throws IOException {
         RingDescriptor.checkCapacity(capacity);
         if (poolSize != 0) {
             PoolLayout.checkPoolSize(poolSize);
         }
-        SharedMemory segment = directory.open(name);
+        SharedMemory spare = SpareSegments.takeForServer(clientPid, name, capacity, poolSize);
+        SharedMemory segment = spare != null ? spare : directory.open(name);
         try {
-            segment.unlink();
+            if (spare == null) {
+                segment.unlink();
+            }
             MemorySegment memory = segment.segment();
             long expected = ConnectionLayout.segmentLength(capacity, poolSize);
             if (memory.byteSize() != expected) {
@@ -156,9 +189,10 @@ final class Connection implements AutoCloseable {
                 throw new HandshakeException("segment " + name + " has no valid connection header");
             }
             memory.set(ValueLayout.JAVA_LONG, ConnectionLayout.SERVER_PID_OFFSET, ProcessHandle.current().pid());
-            return new Connection(segment, capacity, poolSize, false);
+            return new Connection(segment, capacity, poolSize, false, SpareSegments.clientKey(clientPid),
+                    spare != null);
         } catch (IOException | RuntimeException e) {
-            segment.close();
+            Unmapper.unmap(segment);
             throw e;
         }
     }
@@ -170,6 +204,35 @@ final class Connection implements AutoCloseable {
     /** The whole segment, for tests that play a hostile peer. */
     MemorySegment memory() throws IOException {
         return segment.segment();
+    }
+
+    /** The handshake accepted the segment: when the connection ends, it may carry the next one. */
+    void established() {
+        established = true;
+        if (reused) {
+            ShmTransportMetrics.reusedSegment();
+        }
+    }
+
+    /** The peer broke the layout's rules: when the connection ends, its segment is unmapped, never reused. */
+    void spoil() {
+        spoiled = true;
+    }
+
+    /**
+     * The last hold on the mapping is gone: the segment is kept as a spare if its connection was made and ended
+     * without a fault, and unmapped otherwise. Runs on whichever thread let go last.
+     */
+    private void retire() {
+        if (established && !spoiled && !cut) {
+            try {
+                SpareSegments.keep(peerKey, segment, capacity, poolSize, client);
+                return;
+            } catch (IOException | RuntimeException e) {
+                // Unmapped under us: nothing to keep.
+            }
+        }
+        Unmapper.unmap(segment);
     }
 
     /** Removes the segment's name, if it still has one. */
@@ -214,7 +277,7 @@ final class Connection implements AutoCloseable {
 
     /**
      * Tells the peer, through shared memory, that this side is closed; then gives up the connection's hold on the
-     * mapping, which is unmapped once no pooled buffer points into it any more.
+     * mapping, which is let go of ({@link #retire}) once no pooled buffer points into it any more.
      */
     @Override
     public void close() {

@@ -21,6 +21,8 @@ import java.lang.foreign.ValueLayout;
  *  | CLIENT_CLOSED int @32 |                        |                      |                  |                  |
  *  | SERVER_CLOSED int @36 |                        |                      |                  |                  |
  *  | POOL_SIZE  int   @40  |                        |                      |                  |                  |
+ *  | CLIENT_RELEASED   @44 |                        |                      |                  |                  |
+ *  | SERVER_RELEASED   @48 |                        |                      |                  |                  |
  *  +-----------------------+------------------------+----------------------+------------------+------------------+
  * </pre>
  *
@@ -28,13 +30,18 @@ import java.lang.foreign.ValueLayout;
  * keeps the sizes it checked in final fields: nothing in the header but the closed flags is read again. A side
  * sets its closed flag when it closes, before closing its socket, so that the other side's next write fails at
  * once, without a system call; a side that crashes sets nothing, and the socket tells.
+ *
+ * <p>A side sets its released flag (an int) when it has let go of the connection — closed, and every pooled buffer
+ * over it released — and keeps the segment mapped as a spare ({@link SpareSegments}). A client reuses a spare only
+ * once the server's flag says the server let go too; it then {@link #reset}s the segment to the state of a fresh
+ * one, and names it in its hello.
  */
 final class ConnectionLayout {
 
     /** "NSHMCONN" in ASCII. */
     static final long MAGIC = 0x4E53484D434F4E4EL;
-    /** 3: a ring's data is backed only as far as its producer's window has grown. */
-    static final int VERSION = 3;
+    /** 4: the released flags; a segment may carry one connection after another. */
+    static final int VERSION = 4;
 
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 8;
@@ -44,6 +51,8 @@ final class ConnectionLayout {
     static final int CLIENT_CLOSED_OFFSET = 32;
     static final int SERVER_CLOSED_OFFSET = 36;
     static final int POOL_SIZE_OFFSET = 40;
+    static final int CLIENT_RELEASED_OFFSET = 44;
+    static final int SERVER_RELEASED_OFFSET = 48;
     /** The header's room: the first ring's producer position, written on every publication, shares no line with it. */
     static final int HEADER_LENGTH = RingDescriptor.PADDED_LENGTH;
     /**
@@ -63,6 +72,24 @@ final class ConnectionLayout {
         memory.set(ValueLayout.JAVA_INT, POOL_SIZE_OFFSET, poolSize);
         memory.set(ValueLayout.JAVA_LONG, CLIENT_PID_OFFSET, clientPid);
         memory.set(ValueLayout.JAVA_LONG, MAGIC_OFFSET, MAGIC);
+    }
+
+    /**
+     * Returns a segment that carried a connection to a fresh one's state, for the next: the header written again —
+     * whatever a third process may have scribbled on it — the closed and released flags, both rings' headers and both
+     * pools' state tables back to zero. The rings' data and the pools' slots keep their bytes, which nothing reads
+     * before it is written again. Only for a segment both sides released.
+     */
+    static void reset(MemorySegment memory, int capacity, int poolSize, long clientPid) {
+        memory.asSlice(0, HEADER_LENGTH).fill((byte) 0);
+        memory.asSlice(clientToServerOffset(), RingDescriptor.HEADER_LENGTH).fill((byte) 0);
+        memory.asSlice(serverToClientOffset(capacity), RingDescriptor.HEADER_LENGTH).fill((byte) 0);
+        if (poolSize != 0) {
+            long states = PoolLayout.statesLength(poolSize);
+            memory.asSlice(clientPoolOffset(capacity), states).fill((byte) 0);
+            memory.asSlice(serverPoolOffset(capacity, poolSize), states).fill((byte) 0);
+        }
+        writeHeader(memory, capacity, poolSize, clientPid);
     }
 
     static long segmentLength(int capacity, int poolSize) {

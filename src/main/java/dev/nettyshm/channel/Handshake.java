@@ -9,24 +9,30 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  *  hello, client to server:  MAGIC int | VERSION short | name length short | segment name (UTF-8) | capacity int
  *                            | pool size int | pid long
- *  reply, server to client:  MAGIC int | status byte (0 ok, 1 refused) | pid long
+ *  reply, server to client:  MAGIC int | status byte (0 ok, 1 refused, 2 unknown segment) | pid long
  * </pre>
+ *
+ * The segment a hello names is a fresh one, or a spare of an earlier connection between the two processes
+ * ({@link SpareSegments}). A server that has no such segment answers {@link #UNKNOWN} and reads a second hello, which
+ * names a fresh one.
  *
  * After the reply every byte on the socket is a doorbell: its value means nothing, its arrival wakes the reader.
  */
 final class Handshake {
 
     static final int MAGIC = 0x4E53484D; // "NSHM"
-    static final short VERSION = 2;
+    static final short VERSION = 3;
     static final int MAX_HELLO = 4 + 2 + 2 + 255 + 4 + 4 + 8;
     static final int REPLY_LENGTH = 4 + 1 + 8;
     static final byte OK = 0;
     static final byte REFUSED = 1;
+    static final byte UNKNOWN = 2;
 
     record Hello(String segmentName, int capacity, int poolSize, long pid) {
     }
 
-    record Reply(boolean ok, long pid) {
+    /** {@code status} is {@link #OK}, {@link #REFUSED} or {@link #UNKNOWN}. */
+    record Reply(byte status, long pid) {
     }
 
     private Handshake() {
@@ -40,9 +46,9 @@ final class Handshake {
         return buffer.flip();
     }
 
-    static ByteBuffer reply(boolean ok) {
-        return ByteBuffer.allocate(REPLY_LENGTH).putInt(MAGIC).put(ok ? OK : REFUSED)
-                .putLong(ProcessHandle.current().pid()).flip();
+    static ByteBuffer reply(byte status) {
+        return ByteBuffer.allocate(REPLY_LENGTH).putInt(MAGIC).put(status).putLong(ProcessHandle.current().pid())
+                .flip();
     }
 
     /**
@@ -79,9 +85,10 @@ final class Handshake {
         }
         int magic = view.getInt();
         byte status = view.get();
-        if (magic != MAGIC || (status != OK && status != REFUSED)) {
-            throw new HandshakeException("not a netty-shm reply (magic " + Integer.toHexString(magic) + ")");
+        if (magic != MAGIC || status < OK || status > UNKNOWN) {
+            throw new HandshakeException("not a netty-shm reply (magic " + Integer.toHexString(magic) + ", status "
+                    + status + ")");
         }
-        return new Reply(status == OK, view.getLong());
+        return new Reply(status, view.getLong());
     }
 }

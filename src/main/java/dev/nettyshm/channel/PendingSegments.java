@@ -33,9 +33,10 @@ final class PendingSegments {
      * Creates a client's connection segment and records it. A JVM ending while another thread created one — a
      * SIGTERM as the segment appeared — left it behind, because the hook ran before the segment was recorded.
      */
-    static Connection create(SharedMemoryDirectory directory, int capacity, int poolSize) throws IOException {
+    static Connection create(SharedMemoryDirectory directory, int capacity, int poolSize, String serverKey)
+            throws IOException {
         synchronized (LOCK) {
-            Connection connection = Connection.create(directory, capacity, poolSize);
+            Connection connection = Connection.create(directory, capacity, poolSize, serverKey);
             if (ending) {
                 connection.unlink();
             } else {

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.nio.file.NoSuchFileException;
 
 /**
  * The server's half of the handshake for one accepted socket, mirror of {@link ClientHandshake}: reads the client's
@@ -27,6 +28,8 @@ final class ServerHandshake implements SelectionHandler {
     private final SharedMemoryDirectory directory;
     private final ByteBuffer hello = ByteBuffer.allocate(Handshake.MAX_HELLO);
     private SelectionKey key;
+    /** This side answered {@link Handshake#UNKNOWN} once: a second unknown segment is refused. */
+    private boolean askedForFresh;
 
     ServerHandshake(ShmServerChannel server, SocketChannel socket, SharedMemoryDirectory directory) {
         this.server = server;
@@ -56,12 +59,21 @@ final class ServerHandshake implements SelectionHandler {
             if (SharedMemory.idOf(parsed.segmentName()).isEmpty()) {
                 throw new HandshakeException("segment " + parsed.segmentName() + " is not a connection segment");
             }
-            connection = Connection.open(directory, parsed.segmentName(), parsed.capacity(), parsed.poolSize());
-            ByteBuffer reply = Handshake.reply(true);
-            socket.write(reply);
-            if (reply.hasRemaining()) {
-                throw new HandshakeException("could not send the handshake reply");
+            try {
+                connection = Connection.open(directory, parsed.segmentName(), parsed.pid(), parsed.capacity(),
+                        parsed.poolSize());
+            } catch (NoSuchFileException unknown) {
+                if (askedForFresh) {
+                    throw unknown;
+                }
+                // A spare this side has let go of, or a server before this one had: the client sends a fresh one.
+                askedForFresh = true;
+                send(Handshake.UNKNOWN);
+                hello.clear();
+                return;
             }
+            send(Handshake.OK);
+            connection.established();
             key.cancel();
             server.handshakeEnded(this, new ShmChannel(server, socket, connection,
                     new ShmAddress(parsed.segmentName())));
@@ -71,12 +83,20 @@ final class ServerHandshake implements SelectionHandler {
                 connection.close();
             }
             try {
-                socket.write(Handshake.reply(false));
+                socket.write(Handshake.reply(Handshake.REFUSED));
             } catch (IOException ignored) {
                 // The client is gone or not listening: it sees the close.
             }
             abandon();
             server.handshakeEnded(this, null);
+        }
+    }
+
+    private void send(byte status) throws IOException {
+        ByteBuffer reply = Handshake.reply(status);
+        socket.write(reply);
+        if (reply.hasRemaining()) {
+            throw new HandshakeException("could not send the handshake reply");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.nettyshm.channel;
 import dev.nettyshm.internal.ring.FutexWaitSet;
 import dev.nettyshm.internal.ring.RingCorruptedException;
 import dev.nettyshm.internal.ring.Wakeup;
+import dev.nettyshm.mmap.SharedMemory;
 import dev.nettyshm.mmap.SharedMemoryDirectory;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.AbstractChannel;
@@ -53,11 +54,13 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
      *  state       reached by                                  the segment              the socket
      *  ----------  ------------------------------------------  -----------------------  -------------------------
      *  OPEN        new ShmChannel()                            none                     none
-     *  CONNECTING  connect(): segment created, hello sent      mapped, named            awaits the reply
+     *  CONNECTING  connect(): segment created or a spare       mapped, named if fresh   awaits the reply
+     *              reused, hello sent
      *  ACTIVE      the server's accepting reply                mapped, name removed     doorbells, the peer's end
-     *  CLOSED      close(); a refused, failed or timed-out     unmapped once the loop's closed: the peer sees
-     *              connect; a corrupt ring or pool             run and every buffer     the end
-     *                                                          over it are done
+     *  CLOSED      close(); a refused, failed or timed-out     kept as a spare, or      closed: the peer sees
+     *              connect; a corrupt ring or pool             unmapped, once the       the end
+     *                                                          loop's run and every
+     *                                                          buffer over it are done
      * </pre>
      */
     private enum State { OPEN, CONNECTING, ACTIVE, CLOSED }
@@ -83,6 +86,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
     private ClientHandshake handshake;
     /** The TCP address to fall back to if the handshake over shared memory fails; {@code null} if none. */
     private InetSocketAddress fallback;
+    /** A client's key of its server's spare segments ({@link SpareSegments}). */
+    private String serverKey;
     /** The connection's socket when it runs over TCP; {@code null} over shared memory. */
     private TcpStream tcp;
     /** A TCP connect's promise, while it is {@link State#CONNECTING}. */
@@ -332,6 +337,10 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             }
         } finally {
             if (connection != null) {
+                if (peer != null && peer.peerGone() && !connection.peerClosed()) {
+                    // The peer died without closing: it may have left a record half written.
+                    connection.spoil();
+                }
                 try {
                     PendingSegments.abandon(connection);
                 } finally {
@@ -424,7 +433,8 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 work++;
             }
         } catch (IOException e) {
-            // A corrupt ring or pool: this connection cannot go on.
+            // A corrupt ring or pool: this connection cannot go on, nor its segment carry another.
+            connection.spoil();
             pipeline().fireExceptionCaught(e);
             unsafe().close(unsafe().voidPromise());
             work++;
@@ -439,12 +449,28 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
             return;
         }
         try {
-            if (handshake.readReply(peer.socket())) {
-                connected();
+            switch (handshake.readReply(peer.socket())) {
+                case Handshake.OK -> connected();
+                case Handshake.UNKNOWN -> sendFreshSegment();
+                default -> {
+                    // The rest of the reply is still on its way.
+                }
             }
         } catch (IOException e) {
             failConnect(e);
         }
+    }
+
+    /**
+     * The server no longer has the spare the hello named — it let go of it, or it is a new server under the name: a
+     * fresh segment goes in its place, over the same socket.
+     */
+    private void sendFreshSegment() throws IOException {
+        handler.closeAfterRun(connection);
+        attach(peer, PendingSegments.create(SharedMemoryDirectory.system(), config.getRingCapacity(),
+                config.getPoolSize(), serverKey));
+        localAddress = new ShmAddress(connection.name());
+        handshake.sendHello(peer.socket(), connection, config);
     }
 
     /** The server accepted: the segment is both sides' now. */
@@ -453,6 +479,7 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
         handshake = null;
         state = State.ACTIVE;
         PendingSegments.remove(connection);
+        connection.established();
         ShmTransportMetrics.opened(this);
         boolean promiseSet = promise != null && promise.trySuccess();
         pipeline().fireChannelActive();
@@ -664,7 +691,12 @@ public class ShmChannel extends AbstractChannel implements DuplexChannel {
                 PeerSocket socket = new PeerSocket(Endpoint.connect(directory, address), counters);
                 // The socket goes with the channel from here on, whatever fails next.
                 peer = socket;
-                attach(socket, PendingSegments.create(directory, config.getRingCapacity(), config.getPoolSize()));
+                serverKey = SpareSegments.serverKey(directory, address);
+                SharedMemory spare = SpareSegments.takeForClient(serverKey, config.getRingCapacity(),
+                        config.getPoolSize());
+                attach(socket, spare != null
+                        ? Connection.reuse(spare, config.getRingCapacity(), config.getPoolSize(), serverKey)
+                        : PendingSegments.create(directory, config.getRingCapacity(), config.getPoolSize(), serverKey));
                 handshake = new ClientHandshake(socket.socket(), connection, config, address);
                 remoteAddress = remote;
                 route = ShmRoute.SHARED_MEMORY;

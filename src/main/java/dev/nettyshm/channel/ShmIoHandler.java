@@ -87,9 +87,9 @@ public final class ShmIoHandler implements IoHandler {
     private boolean sawTcp;
     /** The last {@link #pollHandles()} met a handle whose rings it watches. */
     private boolean sawRings;
-    /** Inside {@link #run}: a connection closed now is unmapped as the run ends. */
+    /** Inside {@link #run}: a connection closed now is let go of as the run ends. */
     private boolean running;
-    /** Connections closed during this run, unmapped as it ends: see {@link #closeAfterRun}. */
+    /** Connections closed during this run, let go of as it ends: see {@link #closeAfterRun}. */
     private final List<Connection> retired = new ArrayList<>();
 
     private ShmIoHandler(ThreadAwareExecutor executor, ShmIdlePolicy policy) {
@@ -155,8 +155,8 @@ public final class ShmIoHandler implements IoHandler {
     }
 
     /**
-     * Unmaps {@code connection} where no poll can reach it any more: at the end of this run if one is under way,
-     * else now. A close often happens inside a poll — a failed flush, a handler that closes in {@code channelRead} —
+     * Closes {@code connection} — its segment then kept as a spare, or unmapped — where no poll can reach it any more:
+     * at the end of this run if one is under way, else now. A close often happens inside a poll — a failed flush, a handler that closes in {@code channelRead} —
      * and the rest of that poll, or the loop's sleep bookkeeping after it, still reaches the rings: unmapped at once,
      * they threw {@code IllegalStateException: Already closed} out of the loop and ended it, with every channel on it.
      */

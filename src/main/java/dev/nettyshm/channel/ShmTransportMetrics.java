@@ -37,6 +37,7 @@ public final class ShmTransportMetrics {
     private static final Map<Group, ShmChannelMetrics> CLOSED = new HashMap<>();
     private static final List<Consumer<Group>> LISTENERS = new CopyOnWriteArrayList<>();
     private static long tcpFallbacks;
+    private static long reusedSegments;
 
     private ShmTransportMetrics() {
     }
@@ -90,6 +91,17 @@ public final class ShmTransportMetrics {
         }
     }
 
+    /**
+     * Connections of any group, client or server side, made over the segment of an earlier connection between the
+     * same two processes rather than a fresh one: the segment was kept mapped when that connection ended, and neither
+     * side created, mapped or unmapped one for this connection.
+     */
+    public static long reusedSegments() {
+        synchronized (LOCK) {
+            return reusedSegments;
+        }
+    }
+
     /** {@code channel} is connected. */
     static void opened(ShmChannel channel) {
         Group group = groupOf(channel);
@@ -119,6 +131,12 @@ public final class ShmTransportMetrics {
             if (open != null && open.remove(channel)) {
                 CLOSED.merge(group, last.withoutRingFill(), ShmChannelMetrics::plus);
             }
+        }
+    }
+
+    static void reusedSegment() {
+        synchronized (LOCK) {
+            reusedSegments++;
         }
     }
 

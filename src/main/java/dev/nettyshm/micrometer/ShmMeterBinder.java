@@ -37,6 +37,7 @@ import java.util.function.ToLongFunction;
  *   <tr><td>{@code netty.shm.connections.open}</td><td>gauge, connections</td><td>{@code route}
  *       shared_memory|tcp</td></tr>
  *   <tr><td>{@code netty.shm.route.fallbacks}</td><td>counter, no group tags</td><td></td></tr>
+ *   <tr><td>{@code netty.shm.segments.reused}</td><td>counter, no group tags</td><td></td></tr>
  * </table>
  *
  * Micrometer is an optional dependency of this library: only a user of this class needs it.
@@ -65,6 +66,10 @@ public final class ShmMeterBinder implements MeterBinder {
         FunctionCounter.builder("netty.shm.route.fallbacks", ShmTransportMetrics.class,
                         ignored -> ShmTransportMetrics.tcpFallbacks())
                 .description("connects to a local server's TCP address that fell back from shared memory to TCP")
+                .register(registry);
+        FunctionCounter.builder("netty.shm.segments.reused", ShmTransportMetrics.class,
+                        ignored -> ShmTransportMetrics.reusedSegments())
+                .description("connections made over the segment of an earlier one between the same two processes")
                 .register(registry);
         for (Group group : ShmTransportMetrics.groups()) {
             bind(registry, group);

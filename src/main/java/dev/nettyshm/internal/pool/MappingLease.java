@@ -5,8 +5,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Keeps a mapping open while anything still points into it: its connection, and every pooled buffer over it. The
  * connection holds the first hold; each buffer takes one while it is backed by the mapping; whoever gives back the
- * last one unmaps it. So a buffer received over a connection stays readable after that connection closed, until
- * it is released — its memory is unmapped then, never before.
+ * last one closes it — the connection's segment is then unmapped, or kept for the next connection. So a buffer
+ * received over a connection stays readable after that connection closed, until it is released — its memory is let
+ * go of then, never before.
  *
  * <p>Thread-safe: buffers are released on any thread.
  */
@@ -49,7 +50,7 @@ public final class MappingLease {
         }
     }
 
-    /** Gives a hold back; the last one unmaps. */
+    /** Gives a hold back; the last one closes the mapping. */
     public void release() {
         if (holds.decrementAndGet() == 0) {
             try {
