@@ -250,6 +250,9 @@ public class ShmServerChannel extends AbstractServerChannel {
                     throw e;
                 }
                 pending.add(handshake);
+                // A client sends its hello as soon as it is connected: most often it is here already, and reading it
+                // now saves the loop a trip through its selector.
+                handshake.selected(SelectionKey.OP_READ);
             }
         } catch (IOException e) {
             if (!closed) {
