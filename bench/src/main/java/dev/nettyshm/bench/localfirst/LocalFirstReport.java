@@ -27,7 +27,9 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -39,8 +41,8 @@ import org.HdrHistogram.Histogram;
  * setup — connect, one 64-byte echo, close, one after another — the 64-byte echo round trip on a connection already
  * made, and an echoed stream of 64 KiB messages. Writes {@code docs/benchmarks/local-first.md}.
  *
- * <p>{@code LocalFirstReport [SETUPS [ROUND_TRIPS]]}; defaults 2,000 and 50,000, each after a tenth as many for
- * warm-up.
+ * <p>{@code LocalFirstReport [SETUPS [ROUND_TRIPS]]}; defaults 2,000 setups per path in each of three rounds, each
+ * after as many for warm-up, and 50,000 round trips after a tenth as many.
  */
 public final class LocalFirstReport {
 
@@ -48,6 +50,7 @@ public final class LocalFirstReport {
     /** The stream's messages: buffers of the channel's allocator, shared ones on the shared-memory paths. */
     private static final int CHUNK = 64 * 1024;
     private static final long STREAM_BYTES = 512L << 20;
+    private static final int SETUP_ROUNDS = 3;
 
     /** A way to connect: a server, a client, the address the server binds and the client's route option. */
     private record Contender(String name, Class<? extends io.netty.channel.ServerChannel> serverType,
@@ -76,17 +79,25 @@ public final class LocalFirstReport {
         MarkdownTable setup = new MarkdownTable("path", "setup p50 µs", "p90 µs", "p99 µs", "p50 vs NIO");
         MarkdownTable echo = new MarkdownTable("path", "round trip p50 µs", "p99 µs", "p50 vs NIO", "route taken");
         MarkdownTable stream = new MarkdownTable("path", "echoed MB/s", "vs NIO");
+        // Setup in rounds, the paths in turn: the machine's drift over a run spreads over all of them alike.
+        Map<Contender, Histogram> setupTimes = new LinkedHashMap<>();
+        for (int round = 0; round < SETUP_ROUNDS; round++) {
+            for (Contender path : paths) {
+                Histogram times = setupTimes.computeIfAbsent(path,
+                        p -> new Histogram(TimeUnit.SECONDS.toNanos(10), 3));
+                withServer(path, (client, address) -> setups(client, address, setups, times));
+            }
+        }
+        double nioSetup = setupTimes.get(nio).getValueAtPercentile(50);
+        setupTimes.forEach((path, times) -> setup.row(path.name(), micros(times, 50), micros(times, 90),
+                micros(times, 99), ratio(times.getValueAtPercentile(50) / nioSetup)));
         double nioStream = 0;
-        double nioSetup = 0;
         double nioEcho = 0;
         for (Contender path : paths) {
-            Result result = measure(path, setups, roundTrips);
-            if (nioSetup == 0) {
-                nioSetup = result.setup.getValueAtPercentile(50);
+            Result result = withServer(path, (client, address) -> measure(client, address, roundTrips));
+            if (nioEcho == 0) {
                 nioEcho = result.echo.getValueAtPercentile(50);
             }
-            setup.row(path.name(), micros(result.setup, 50), micros(result.setup, 90), micros(result.setup, 99),
-                    ratio(result.setup.getValueAtPercentile(50) / nioSetup));
             echo.row(path.name(), micros(result.echo, 50), micros(result.echo, 99),
                     ratio(result.echo.getValueAtPercentile(50) / nioEcho), result.route);
             if (nioStream == 0) {
@@ -101,8 +112,9 @@ public final class LocalFirstReport {
                 + "Produced by `./mvnw -q test-compile exec:exec@bench-local-first` on " + when + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPUs. Client and server in one JVM, each on a loop"
                 + " of its own, not pinned; a 64-byte message, echoed by the server.\n\n"
-                + "## Connection setup: connect, one echo, close\n\n" + setups + " in a row after "
-                + setups / 10 + " for warm-up.\n\n" + setup
+                + "## Connection setup: connect, one echo, close\n\n" + SETUP_ROUNDS + " rounds, the paths in turn;"
+                + " in each, " + setups + " in a row after as many for warm-up. Percentiles of all "
+                + SETUP_ROUNDS * setups + ".\n\n" + setup
                 + "\n## Round trip on a connection already made\n\n" + roundTrips + " in a row after "
                 + roundTrips / 10 + " for warm-up.\n\n" + echo
                 + "\n## A stream of 64 KiB messages, echoed\n\n" + (STREAM_BYTES >> 20) + " MiB each way, from the"
@@ -113,53 +125,73 @@ public final class LocalFirstReport {
         System.out.println(report);
     }
 
-    private record Result(Histogram setup, Histogram echo, String route, double megabytesPerSecond) {
+    private record Result(Histogram echo, String route, double megabytesPerSecond) {
     }
 
-    private static Result measure(Contender path, int setups, int roundTrips) throws Exception {
+    /** What runs against a path's server: {@code client} is set up to connect to it at {@code address}. */
+    private interface Run<T> {
+        T run(Bootstrap client, SocketAddress address) throws Exception;
+    }
+
+    /** Runs {@code body} against a server of {@code path}, each side on a loop of its own. */
+    private static <T> T withServer(Contender path, Run<T> body) throws Exception {
         EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, path.io());
         EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, path.io());
         try {
             Channel server = new ServerBootstrap().group(serverGroup).channel(path.serverType())
                     .childHandler(new Echo()).bind(path.bind()).sync().channel();
-            SocketAddress address = server.localAddress();
             Bootstrap client = new Bootstrap().group(clientGroup).channel(path.clientType());
             if (path.route() != null) {
                 client.option(ShmChannelOption.ROUTE, path.route());
             }
-            Histogram setup = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-            for (int i = -setups / 10; i < setups; i++) {
-                long start = System.nanoTime();
-                Pong pong = new Pong();
-                Channel channel = client.handler(pong).connect(address).sync().channel();
-                pong.ping(channel).get(10, TimeUnit.SECONDS);
-                channel.close().sync();
-                if (i >= 0) {
-                    setup.recordValue(System.nanoTime() - start);
-                }
+            try {
+                return body.run(client, server.localAddress());
+            } finally {
+                server.close().sync();
             }
-            Pong pong = new Pong();
-            Channel channel = client.handler(pong).connect(address).sync().channel();
-            String route = channel instanceof ShmChannel shm ? shm.route().name() : "TCP";
-            Histogram echo = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-            for (int i = -roundTrips / 10; i < roundTrips; i++) {
-                long start = System.nanoTime();
-                pong.ping(channel).get(10, TimeUnit.SECONDS);
-                if (i >= 0) {
-                    echo.recordValue(System.nanoTime() - start);
-                }
-            }
-            channel.close().sync();
-            // As long a warm-up as the run: after an eighth of it, the first shared-memory path measured half the
-            // second's rate or less, whichever path came first.
-            stream(client, address, STREAM_BYTES);
-            long nanos = stream(client, address, STREAM_BYTES);
-            server.close().sync();
-            return new Result(setup, echo, route, STREAM_BYTES / 1e6 / (nanos / 1e9));
         } finally {
             clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
+    }
+
+    /**
+     * Records {@code setups} times connect, echo and close into {@code times}, after as many for warm-up: after a
+     * tenth as many, Netty NIO measured first took twice as long as when it ran again at the end of the run.
+     */
+    private static Void setups(Bootstrap client, SocketAddress address, int setups, Histogram times)
+            throws Exception {
+        for (int i = -setups; i < setups; i++) {
+            long start = System.nanoTime();
+            Pong pong = new Pong();
+            Channel channel = client.handler(pong).connect(address).sync().channel();
+            pong.ping(channel).get(10, TimeUnit.SECONDS);
+            channel.close().sync();
+            if (i >= 0) {
+                times.recordValue(System.nanoTime() - start);
+            }
+        }
+        return null;
+    }
+
+    private static Result measure(Bootstrap client, SocketAddress address, int roundTrips) throws Exception {
+        Pong pong = new Pong();
+        Channel channel = client.handler(pong).connect(address).sync().channel();
+        String route = channel instanceof ShmChannel shm ? shm.route().name() : "TCP";
+        Histogram echo = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        for (int i = -roundTrips / 10; i < roundTrips; i++) {
+            long start = System.nanoTime();
+            pong.ping(channel).get(10, TimeUnit.SECONDS);
+            if (i >= 0) {
+                echo.recordValue(System.nanoTime() - start);
+            }
+        }
+        channel.close().sync();
+        // As long a warm-up as the run: after an eighth of it, the first shared-memory path measured half the
+        // second's rate or less, whichever path came first.
+        stream(client, address, STREAM_BYTES);
+        long nanos = stream(client, address, STREAM_BYTES);
+        return new Result(echo, route, STREAM_BYTES / 1e6 / (nanos / 1e9));
     }
 
     /** Streams {@code bytes} through a new connection and back; returns the nanoseconds until the last came back. */
