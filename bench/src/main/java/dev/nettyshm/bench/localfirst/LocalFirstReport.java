@@ -27,6 +27,8 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +43,8 @@ import org.HdrHistogram.Histogram;
  * setup — connect, one 64-byte echo, close, one after another — the 64-byte echo round trip on a connection already
  * made, and an echoed stream of 64 KiB messages. Writes {@code docs/benchmarks/local-first.md}.
  *
- * <p>{@code LocalFirstReport [SETUPS [ROUND_TRIPS]]}; defaults 2,000 setups per path in each of three rounds, after a
- * round for warm-up and each after as many for warm-up, and 50,000 round trips after as many.
+ * <p>{@code LocalFirstReport [SETUPS [ROUND_TRIPS]]}, per path and round; defaults 2,000 and 20,000. Three rounds are
+ * recorded, after one for warm-up.
  */
 public final class LocalFirstReport {
 
@@ -50,7 +52,7 @@ public final class LocalFirstReport {
     /** The stream's messages: buffers of the channel's allocator, shared ones on the shared-memory paths. */
     private static final int CHUNK = 64 * 1024;
     private static final long STREAM_BYTES = 512L << 20;
-    private static final int SETUP_ROUNDS = 3;
+    private static final int ROUNDS = 3;
 
     /** A way to connect: a server, a client, the address the server binds and the client's route option. */
     private record Contender(String name, Class<? extends io.netty.channel.ServerChannel> serverType,
@@ -62,7 +64,7 @@ public final class LocalFirstReport {
 
     public static void main(String[] args) throws Exception {
         int setups = args.length > 0 ? Integer.parseInt(args[0]) : 2_000;
-        int roundTrips = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
+        int roundTrips = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
         Contender nio = new Contender("Netty NIO TCP", NioServerSocketChannel.class, NioIoHandler.newFactory(),
                 NioSocketChannel.class, loopback, null);
@@ -78,56 +80,64 @@ public final class LocalFirstReport {
                         loopback, null));
         MarkdownTable setup = new MarkdownTable("path", "setup p50 µs", "p90 µs", "p99 µs", "p50 vs NIO");
         MarkdownTable echo = new MarkdownTable("path", "round trip p50 µs", "p99 µs", "p50 vs NIO", "route taken");
-        MarkdownTable stream = new MarkdownTable("path", "echoed MB/s", "vs NIO");
-        // Setup in rounds, the paths in turn: the machine's drift over a run spreads over all of them alike. The first
-        // round is not recorded: the JIT compiler was still busy with the transport's loop seconds into a path's first
+        MarkdownTable stream = new MarkdownTable("path", "echoed MB/s, median", "rounds", "vs NIO");
+        // In rounds, the paths in turn: the machine's drift over a run spreads over all of them alike. The first round
+        // is not recorded: the JIT compiler was still busy with the transport's loop seconds into a path's first
         // setups, on one of the two CPUs.
         Map<Contender, Histogram> setupTimes = new LinkedHashMap<>();
-        for (int round = 0; round <= SETUP_ROUNDS; round++) {
+        Map<Contender, Histogram> echoTimes = new LinkedHashMap<>();
+        Map<Contender, List<Double>> rates = new LinkedHashMap<>();
+        Map<Contender, String> routes = new HashMap<>();
+        for (int round = 0; round <= ROUNDS; round++) {
+            boolean recorded = round > 0;
             for (Contender path : paths) {
-                Histogram times = round == 0 ? new Histogram(TimeUnit.SECONDS.toNanos(10), 3)
-                        : setupTimes.computeIfAbsent(path, p -> new Histogram(TimeUnit.SECONDS.toNanos(10), 3));
-                withServer(path, (client, address) -> setups(client, address, setups, times));
+                Histogram setupInto = recorded ? setupTimes.computeIfAbsent(path, p -> histogram()) : histogram();
+                Histogram echoInto = recorded ? echoTimes.computeIfAbsent(path, p -> histogram()) : histogram();
+                Measured measured = withServer(path, (client, address) -> {
+                    setups(client, address, setups, setupInto);
+                    return measure(client, address, roundTrips, echoInto);
+                });
+                if (recorded) {
+                    rates.computeIfAbsent(path, p -> new ArrayList<>()).add(measured.megabytesPerSecond());
+                    routes.put(path, measured.route());
+                }
             }
+            System.out.println("round " + round + " done");
         }
         double nioSetup = setupTimes.get(nio).getValueAtPercentile(50);
-        setupTimes.forEach((path, times) -> setup.row(path.name(), micros(times, 50), micros(times, 90),
-                micros(times, 99), ratio(times.getValueAtPercentile(50) / nioSetup)));
-        double nioStream = 0;
-        double nioEcho = 0;
+        double nioEcho = echoTimes.get(nio).getValueAtPercentile(50);
+        double nioStream = median(rates.get(nio));
         for (Contender path : paths) {
-            Result result = withServer(path, (client, address) -> measure(client, address, roundTrips));
-            if (nioEcho == 0) {
-                nioEcho = result.echo.getValueAtPercentile(50);
-            }
-            echo.row(path.name(), micros(result.echo, 50), micros(result.echo, 99),
-                    ratio(result.echo.getValueAtPercentile(50) / nioEcho), result.route);
-            if (nioStream == 0) {
-                nioStream = result.megabytesPerSecond;
-            }
-            stream.row(path.name(), String.format(Locale.ROOT, "%,.0f", result.megabytesPerSecond),
-                    ratio(result.megabytesPerSecond / nioStream));
-            System.out.println(path.name() + " done");
+            Histogram setupTime = setupTimes.get(path);
+            Histogram echoTime = echoTimes.get(path);
+            List<Double> rate = rates.get(path);
+            setup.row(path.name(), micros(setupTime, 50), micros(setupTime, 90), micros(setupTime, 99),
+                    ratio(setupTime.getValueAtPercentile(50) / nioSetup));
+            echo.row(path.name(), micros(echoTime, 50), micros(echoTime, 99),
+                    ratio(echoTime.getValueAtPercentile(50) / nioEcho), routes.get(path));
+            stream.row(path.name(), megabytes(median(rate)), megabytes(Collections.min(rate)) + "–"
+                    + megabytes(Collections.max(rate)), ratio(median(rate) / nioStream));
         }
         String when = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
         String report = "# Local-first: the paths of one address\n\n"
                 + "Produced by `./mvnw -q test-compile exec:exec@bench-local-first` on " + when + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPUs. Client and server in one JVM, each on a loop"
                 + " of its own, not pinned; a 64-byte message, echoed by the server.\n\n"
-                + "## Connection setup: connect, one echo, close\n\n" + SETUP_ROUNDS + " rounds, the paths in turn,"
-                + " after one round for warm-up; in each, " + setups + " in a row after as many for warm-up."
-                + " Percentiles of all " + SETUP_ROUNDS * setups + ".\n\n" + setup
-                + "\n## Round trip on a connection already made\n\n" + roundTrips + " in a row after as many for"
-                + " warm-up.\n\n" + echo
-                + "\n## A stream of 64 KiB messages, echoed\n\n" + (STREAM_BYTES >> 20) + " MiB each way, from the"
-                + " channel's allocator, written while the channel is writable, after " + (STREAM_BYTES >> 20)
-                + " MiB for warm-up; bytes sent per second.\n\n" + stream;
+                + "Each path is measured in " + ROUNDS + " rounds, the paths in turn, after one round for warm-up:"
+                + " its setups, then its round trips, then its stream, against a server of its own.\n\n"
+                + "## Connection setup: connect, one echo, close\n\n" + setups + " in a row per round, after a tenth"
+                + " as many; percentiles of all " + ROUNDS * setups + ".\n\n" + setup
+                + "\n## Round trip on a connection already made\n\n" + roundTrips + " in a row per round, after a"
+                + " tenth as many; percentiles of all " + ROUNDS * roundTrips + ".\n\n" + echo
+                + "\n## A stream of 64 KiB messages, echoed\n\n" + (STREAM_BYTES >> 20) + " MiB each way per"
+                + " round, from the channel's allocator, written while the channel is writable, after "
+                + (STREAM_BYTES >> 22) + " MiB; bytes sent per second.\n\n" + stream;
         Path out = Path.of("docs", "benchmarks", "local-first.md");
         Files.writeString(out, report);
         System.out.println(report);
     }
 
-    private record Result(Histogram echo, String route, double megabytesPerSecond) {
+    private record Measured(String route, double megabytesPerSecond) {
     }
 
     /** What runs against a path's server: {@code client} is set up to connect to it at {@code address}. */
@@ -157,13 +167,10 @@ public final class LocalFirstReport {
         }
     }
 
-    /**
-     * Records {@code setups} times connect, echo and close into {@code times}, after as many for warm-up: after a
-     * tenth as many, Netty NIO measured first took twice as long as when it ran again at the end of the run.
-     */
-    private static Void setups(Bootstrap client, SocketAddress address, int setups, Histogram times)
+    /** Records {@code setups} times connect, echo and close into {@code times}, after a tenth as many. */
+    private static void setups(Bootstrap client, SocketAddress address, int setups, Histogram times)
             throws Exception {
-        for (int i = -setups; i < setups; i++) {
+        for (int i = -setups / 10; i < setups; i++) {
             long start = System.nanoTime();
             Pong pong = new Pong();
             Channel channel = client.handler(pong).connect(address).sync().channel();
@@ -173,17 +180,15 @@ public final class LocalFirstReport {
                 times.recordValue(System.nanoTime() - start);
             }
         }
-        return null;
     }
 
-    private static Result measure(Bootstrap client, SocketAddress address, int roundTrips) throws Exception {
+    /** Records {@code roundTrips} round trips into {@code echo}; then streams. */
+    private static Measured measure(Bootstrap client, SocketAddress address, int roundTrips, Histogram echo)
+            throws Exception {
         Pong pong = new Pong();
         Channel channel = client.handler(pong).connect(address).sync().channel();
         String route = channel instanceof ShmChannel shm ? shm.route().name() : "TCP";
-        Histogram echo = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-        // As many for warm-up as measured: a tenth of 50,000 round trips of 6 µs is 30 ms, and one of the two
-        // shared-memory paths measured three times the other's round trip, whichever came second.
-        for (int i = -roundTrips; i < roundTrips; i++) {
+        for (int i = -roundTrips / 10; i < roundTrips; i++) {
             long start = System.nanoTime();
             pong.ping(channel).get(10, TimeUnit.SECONDS);
             if (i >= 0) {
@@ -191,11 +196,9 @@ public final class LocalFirstReport {
             }
         }
         channel.close().sync();
-        // As long a warm-up as the run: after an eighth of it, the first shared-memory path measured half the
-        // second's rate or less, whichever path came first.
-        stream(client, address, STREAM_BYTES);
+        stream(client, address, STREAM_BYTES / 4);
         long nanos = stream(client, address, STREAM_BYTES);
-        return new Result(echo, route, STREAM_BYTES / 1e6 / (nanos / 1e9));
+        return new Measured(route, STREAM_BYTES / 1e6 / (nanos / 1e9));
     }
 
     /** Streams {@code bytes} through a new connection and back; returns the nanoseconds until the last came back. */
@@ -206,6 +209,19 @@ public final class LocalFirstReport {
         long nanos = stream.done.get(120, TimeUnit.SECONDS);
         channel.close().sync();
         return nanos;
+    }
+
+    private static Histogram histogram() {
+        return new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static String megabytes(double perSecond) {
+        return String.format(Locale.ROOT, "%,.0f", perSecond);
     }
 
     private static String micros(Histogram histogram, double percentile) {
