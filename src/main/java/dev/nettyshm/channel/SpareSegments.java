@@ -6,9 +6,13 @@ import dev.nettyshm.mmap.SharedMemoryDirectory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Connection segments kept mapped after their connection ended, for the next connection between the same two
@@ -20,7 +24,8 @@ import java.util.Map;
  * one its server has released too, resets it and names it in its hello; the server takes its own mapping of it back by
  * name, or answers that it has none ({@link Handshake#UNKNOWN}) and the client sends a fresh segment.
  *
- * <p>At most {@link #PER_PEER} spares per peer; one not taken within its idle time is unmapped, a server's later than
+ * <p>At most {@link #PER_PEER} spares per peer and {@link #PER_PROCESS} in all, the oldest unmapped first; one not
+ * taken within its idle time is unmapped, a server's later than
  * a client's, so that a client rarely offers a segment its server has let go of. Spares are unnamed: nothing of them
  * is left in the directory, and their memory goes back to the system when both sides have unmapped them, or their
  * processes ended.
@@ -31,15 +36,19 @@ final class SpareSegments {
 
     /** Spares kept per peer: a proxy's burst of short connections to one backend reuses as many. */
     static final int PER_PEER = 16;
+    /** Spares kept in all: a server with many clients keeps their last connections' memory, but not without bound. */
+    static final int PER_PROCESS = 64;
     static final long CLIENT_IDLE_MILLIS = 2_000;
     static final long SERVER_IDLE_MILLIS = 4_000;
     private static final long SWEEP_MILLIS = 500;
 
-    private record Spare(SharedMemory segment, int capacity, int poolSize, long expiresAt) {
+    private record Spare(String peer, SharedMemory segment, int capacity, int poolSize, long expiresAt) {
     }
 
     /** Guarded by itself: spares by peer, the oldest first. */
     private static final Map<String, ArrayDeque<Spare>> SPARES = new HashMap<>();
+    /** Guarded by {@link #SPARES}: every spare, the oldest first. */
+    private static final Set<Spare> ALL = new LinkedHashSet<>();
     /** Guarded by {@link #SPARES}: an expiry sweep is scheduled. */
     private static boolean sweeping;
 
@@ -57,31 +66,37 @@ final class SpareSegments {
     }
 
     /**
-     * Keeps {@code segment}, which this side has let go of, for {@code peer}; then sets this side's released flag. The
-     * oldest spare of a peer that has {@link #PER_PEER} goes.
+     * Keeps {@code segment}, which this side has let go of, for {@code peer}, and sets this side's released flag. The
+     * oldest spare of a peer that has {@link #PER_PEER}, and the oldest of all beyond {@link #PER_PROCESS}, go.
      */
     static void keep(String peer, SharedMemory segment, int capacity, int poolSize, boolean client) throws IOException {
         MemorySegment memory = segment.segment();
         long now = System.nanoTime() / 1_000_000;
-        Spare evicted = null;
+        List<Spare> evicted = new ArrayList<>();
         synchronized (SPARES) {
+            Spare kept = new Spare(peer, segment, capacity, poolSize,
+                    now + (client ? CLIENT_IDLE_MILLIS : SERVER_IDLE_MILLIS));
             ArrayDeque<Spare> spares = SPARES.computeIfAbsent(peer, k -> new ArrayDeque<>());
-            spares.addLast(new Spare(segment, capacity, poolSize,
-                    now + (client ? CLIENT_IDLE_MILLIS : SERVER_IDLE_MILLIS)));
+            spares.addLast(kept);
+            ALL.add(kept);
+            // Release: the peer that sees the flag sees this side's last writes, and a server's spare is in the map
+            // before a client can see it. Under the lock: nothing takes or evicts the spare before the flag is set.
+            SharedWords.putIntRelease(memory, client ? ConnectionLayout.CLIENT_RELEASED_OFFSET
+                    : ConnectionLayout.SERVER_RELEASED_OFFSET, 1);
             if (spares.size() > PER_PEER) {
-                evicted = spares.pollFirst();
+                evicted.add(forget(spares.peekFirst()));
+            }
+            while (ALL.size() > PER_PROCESS) {
+                evicted.add(forget(ALL.iterator().next()));
             }
             if (!sweeping) {
                 sweeping = true;
                 Unmapper.later(SpareSegments::sweep, SWEEP_MILLIS);
             }
         }
-        if (evicted != null) {
-            Unmapper.unmap(evicted.segment());
+        for (Spare spare : evicted) {
+            Unmapper.unmap(spare.segment());
         }
-        // Release: the peer that sees the flag sees this side's last writes, and a server finds the spare kept.
-        SharedWords.putIntRelease(memory, client ? ConnectionLayout.CLIENT_RELEASED_OFFSET
-                : ConnectionLayout.SERVER_RELEASED_OFFSET, 1);
     }
 
     /**
@@ -98,6 +113,7 @@ final class SpareSegments {
                     if (spare.capacity() == capacity && spare.poolSize() == poolSize
                             && serverReleased(spare.segment())) {
                         it.remove();
+                        ALL.remove(spare);
                         taken = spare.segment();
                         break;
                     }
@@ -126,6 +142,7 @@ final class SpareSegments {
                     Spare spare = it.next();
                     if (spare.segment().name().equals(name)) {
                         it.remove();
+                        ALL.remove(spare);
                         return spare.capacity() == capacity && spare.poolSize() == poolSize ? spare.segment()
                                 : unmapped(spare.segment());
                     }
@@ -133,6 +150,17 @@ final class SpareSegments {
             }
         }
         return null;
+    }
+
+    /** Drops {@code spare} from both indexes; guarded by {@link #SPARES}. */
+    private static Spare forget(Spare spare) {
+        ArrayDeque<Spare> spares = SPARES.get(spare.peer());
+        spares.remove(spare);
+        if (spares.isEmpty()) {
+            SPARES.remove(spare.peer());
+        }
+        ALL.remove(spare);
+        return spare;
     }
 
     private static SharedMemory unmapped(SharedMemory segment) {
@@ -164,7 +192,9 @@ final class SpareSegments {
             for (Iterator<ArrayDeque<Spare>> peers = SPARES.values().iterator(); peers.hasNext(); ) {
                 ArrayDeque<Spare> spares = peers.next();
                 while (!spares.isEmpty() && spares.peekFirst().expiresAt() - now <= 0) {
-                    Unmapper.unmap(spares.pollFirst().segment());
+                    Spare expired = spares.pollFirst();
+                    ALL.remove(expired);
+                    Unmapper.unmap(expired.segment());
                 }
                 if (spares.isEmpty()) {
                     peers.remove();

@@ -115,6 +115,32 @@ class SpareSegmentTest {
         assertThat(SpareSegments.keeping(segment)).isZero();
     }
 
+    @Test
+    void shouldKeepAtMostSixteenSparesOfAPeerAndUnmapTheRest() throws Exception {
+        Channel server = bind();
+        java.util.List<String> segments = new java.util.ArrayList<>();
+        try {
+            java.util.List<Channel> clients = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                Channel client = connect();
+                clients.add(client);
+                segments.add(((ShmAddress) client.localAddress()).name());
+            }
+            for (Channel client : clients) {
+                client.close().sync();
+            }
+            // This JVM is both sides: each keeps at most 16 of the 40, and unmaps the others.
+            awaitTrue(() -> segments.stream().mapToLong(SpareSegments::keeping).sum()
+                    == 2L * SpareSegments.PER_PEER, "each side keeps its newest 16");
+            awaitTrue(() -> segments.stream().filter(SpareSegmentTest::mapped).count() <= 2L * SpareSegments.PER_PEER,
+                    "the rest are unmapped");
+            EchoClient.Result after = EchoClient.run(group, address, 1_000, 256);
+            assertThat(after.mismatches()).isZero();
+        } finally {
+            server.close().sync();
+        }
+    }
+
     private Channel bind() throws InterruptedException {
         return new ServerBootstrap().group(group).channel(ShmServerChannel.class).childHandler(new EchoHandler())
                 .bind(address).sync().channel();
