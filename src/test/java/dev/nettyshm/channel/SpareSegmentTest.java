@@ -141,6 +141,39 @@ class SpareSegmentTest {
         }
     }
 
+    @Test
+    void shouldKeepAtMostSixtyFourSparesInAll() throws Exception {
+        java.util.List<Channel> servers = new java.util.ArrayList<>();
+        java.util.List<String> segments = new java.util.ArrayList<>();
+        try {
+            // Five servers, sixteen connections to each at once: 80 spares on the client side, a peer per server,
+            // and 16 on the server side, all of one peer, this process. Made in well under the 2 s a spare is kept.
+            for (int s = 0; s < 5; s++) {
+                ShmAddress each = new ShmAddress(name + "-" + s);
+                servers.add(new ServerBootstrap().group(group).channel(ShmServerChannel.class)
+                        .childHandler(new EchoHandler()).bind(each).sync().channel());
+                java.util.List<Channel> clients = new java.util.ArrayList<>();
+                for (int i = 0; i < SpareSegments.PER_PEER; i++) {
+                    Channel client = new Bootstrap().group(group).channel(ShmChannel.class)
+                            .handler(new ChannelInboundHandlerAdapter()).connect(each).sync().channel();
+                    segments.add(((ShmAddress) client.localAddress()).name());
+                    clients.add(client);
+                }
+                for (Channel client : clients) {
+                    client.close().sync();
+                }
+            }
+            awaitTrue(() -> segments.stream().mapToLong(SpareSegments::keeping).sum() == SpareSegments.PER_PROCESS,
+                    "64 kept");
+            awaitTrue(() -> segments.stream().filter(SpareSegmentTest::mapped).count() <= SpareSegments.PER_PROCESS,
+                    "the rest are unmapped");
+        } finally {
+            for (Channel server : servers) {
+                server.close().sync();
+            }
+        }
+    }
+
     private Channel bind() throws InterruptedException {
         return new ServerBootstrap().group(group).channel(ShmServerChannel.class).childHandler(new EchoHandler())
                 .bind(address).sync().channel();
