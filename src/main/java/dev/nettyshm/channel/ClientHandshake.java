@@ -13,10 +13,11 @@ import java.util.function.Consumer;
 
 /**
  * The client's half of the handshake, mirror of {@link ServerHandshake}: the hello, naming the segment the client
- * created or reuses and its sizes, goes out as the channel connects; the server's reply comes back on the socket, which the
- * channel's event loop reads as it becomes readable. The connect succeeds on an accepting reply, fails on a refusal
- * or a closed socket, and fails with {@link ConnectTimeoutException} when no reply comes within the channel's
- * connect timeout.
+ * created or reuses and its sizes, goes out as the channel connects; the server's reply comes back on the socket,
+ * which the channel's event loop reads as it becomes readable. The connect succeeds on an accepting reply, sends a
+ * fresh segment in a second hello when the server does not know the spare the first named, fails on a refusal or a
+ * closed socket, and fails with {@link ConnectTimeoutException} when no reply comes within the channel's connect
+ * timeout.
  *
  * <p>Not thread-safe: confined to the channel's event loop.
  */

@@ -75,7 +75,7 @@ final class ConnectionLayout {
     }
 
     /**
-     * Returns a segment that carried a connection to a fresh one's state, for the next: the header written again —
+     * Brings a segment that carried a connection back to a fresh one's state, for the next: the header written again —
      * whatever a third process may have scribbled on it — the closed and released flags, both rings' headers and both
      * pools' state tables back to zero. The rings' data and the pools' slots keep their bytes, which nothing reads
      * before it is written again. Only for a segment both sides released.

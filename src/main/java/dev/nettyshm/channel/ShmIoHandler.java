@@ -156,9 +156,10 @@ public final class ShmIoHandler implements IoHandler {
 
     /**
      * Closes {@code connection} — its segment then kept as a spare, or unmapped — where no poll can reach it any more:
-     * at the end of this run if one is under way, else now. A close often happens inside a poll — a failed flush, a handler that closes in {@code channelRead} —
-     * and the rest of that poll, or the loop's sleep bookkeeping after it, still reaches the rings: unmapped at once,
-     * they threw {@code IllegalStateException: Already closed} out of the loop and ended it, with every channel on it.
+     * at the end of this run if one is under way, else now. A close often happens inside a poll — a failed flush, a
+     * handler that closes in {@code channelRead} — and the rest of that poll, or the loop's sleep bookkeeping after
+     * it, still reaches the rings: unmapped at once, they threw {@code IllegalStateException: Already closed} out of
+     * the loop and ended it, with every channel on it.
      */
     void closeAfterRun(Connection connection) {
         if (running) {

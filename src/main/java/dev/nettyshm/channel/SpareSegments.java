@@ -25,10 +25,9 @@ import java.util.Set;
  * name, or answers that it has none ({@link Handshake#UNKNOWN}) and the client sends a fresh segment.
  *
  * <p>At most {@link #PER_PEER} spares per peer and {@link #PER_PROCESS} in all, the oldest unmapped first; one not
- * taken within its idle time is unmapped, a server's later than
- * a client's, so that a client rarely offers a segment its server has let go of. Spares are unnamed: nothing of them
- * is left in the directory, and their memory goes back to the system when both sides have unmapped them, or their
- * processes ended.
+ * taken within its idle time is unmapped, a server's later than a client's, so that a client rarely offers a segment
+ * its server has let go of. Spares are unnamed: nothing of them is left in the directory, and their memory goes back
+ * to the system when both sides have unmapped them, or their processes ended.
  *
  * <p>Thread-safe: connections end on any thread, with the last buffer over them.
  */
@@ -49,6 +48,7 @@ final class SpareSegments {
     private static final Map<String, ArrayDeque<Spare>> SPARES = new HashMap<>();
     /** Guarded by {@link #SPARES}: every spare, the oldest first. */
     private static final Set<Spare> ALL = new LinkedHashSet<>();
+    private static final ArrayDeque<Spare> EMPTY = new ArrayDeque<>();
     /** Guarded by {@link #SPARES}: an expiry sweep is scheduled. */
     private static boolean sweeping;
 
@@ -106,17 +106,10 @@ final class SpareSegments {
     static SharedMemory takeForClient(String server, int capacity, int poolSize) {
         SharedMemory taken = null;
         synchronized (SPARES) {
-            ArrayDeque<Spare> spares = SPARES.get(server);
-            if (spares != null) {
-                for (Iterator<Spare> it = spares.iterator(); it.hasNext(); ) {
-                    Spare spare = it.next();
-                    if (spare.capacity() == capacity && spare.poolSize() == poolSize
-                            && serverReleased(spare.segment())) {
-                        it.remove();
-                        ALL.remove(spare);
-                        taken = spare.segment();
-                        break;
-                    }
+            for (Spare spare : SPARES.getOrDefault(server, EMPTY)) {
+                if (spare.capacity() == capacity && spare.poolSize() == poolSize && serverReleased(spare.segment())) {
+                    taken = forget(spare).segment();
+                    break;
                 }
             }
         }
@@ -136,16 +129,11 @@ final class SpareSegments {
     /** A server's own mapping of the spare {@code name} of the client {@code pid}; {@code null} if it has none. */
     static SharedMemory takeForServer(long pid, String name, int capacity, int poolSize) {
         synchronized (SPARES) {
-            ArrayDeque<Spare> spares = SPARES.get(clientKey(pid));
-            if (spares != null) {
-                for (Iterator<Spare> it = spares.iterator(); it.hasNext(); ) {
-                    Spare spare = it.next();
-                    if (spare.segment().name().equals(name)) {
-                        it.remove();
-                        ALL.remove(spare);
-                        return spare.capacity() == capacity && spare.poolSize() == poolSize ? spare.segment()
-                                : unmapped(spare.segment());
-                    }
+            for (Spare spare : SPARES.getOrDefault(clientKey(pid), EMPTY)) {
+                if (spare.segment().name().equals(name)) {
+                    forget(spare);
+                    return spare.capacity() == capacity && spare.poolSize() == poolSize ? spare.segment()
+                            : unmapped(spare.segment());
                 }
             }
         }
