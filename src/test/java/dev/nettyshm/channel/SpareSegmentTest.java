@@ -11,9 +11,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -118,9 +121,9 @@ class SpareSegmentTest {
     @Test
     void shouldKeepAtMostSixteenSparesOfAPeerAndUnmapTheRest() throws Exception {
         Channel server = bind();
-        java.util.List<String> segments = new java.util.ArrayList<>();
+        List<String> segments = new ArrayList<>();
         try {
-            java.util.List<Channel> clients = new java.util.ArrayList<>();
+            List<Channel> clients = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 Channel client = connect();
                 clients.add(client);
@@ -143,8 +146,8 @@ class SpareSegmentTest {
 
     @Test
     void shouldKeepAtMostSixtyFourSparesInAll() throws Exception {
-        java.util.List<Channel> servers = new java.util.ArrayList<>();
-        java.util.List<String> segments = new java.util.ArrayList<>();
+        List<Channel> servers = new ArrayList<>();
+        List<String> segments = new ArrayList<>();
         try {
             // Five servers, sixteen connections to each at once: 80 spares on the client side, a peer per server,
             // and 16 on the server side, all of one peer, this process. Made in well under the 2 s a spare is kept.
@@ -152,7 +155,7 @@ class SpareSegmentTest {
                 ShmAddress each = new ShmAddress(name + "-" + s);
                 servers.add(new ServerBootstrap().group(group).channel(ShmServerChannel.class)
                         .childHandler(new EchoHandler()).bind(each).sync().channel());
-                java.util.List<Channel> clients = new java.util.ArrayList<>();
+                List<Channel> clients = new ArrayList<>();
                 for (int i = 0; i < SpareSegments.PER_PEER; i++) {
                     Channel client = new Bootstrap().group(group).channel(ShmChannel.class)
                             .handler(new ChannelInboundHandlerAdapter()).connect(each).sync().channel();
@@ -189,11 +192,11 @@ class SpareSegmentTest {
         try {
             return Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.contains("/" + segment));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
-    private java.util.List<String> shmFiles() throws IOException {
+    private List<String> shmFiles() throws IOException {
         try (var files = Files.list(Path.of("/dev/shm"))) {
             return files.map(p -> p.getFileName().toString()).filter(f -> f.contains(name)).toList();
         }
