@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nettyshm.mmap.SharedMemoryDirectory;
 import dev.nettyshm.testing.ChildJvm;
+import dev.nettyshm.testing.ShmFiles;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,16 +41,9 @@ class PeerDeathTest {
         ShmInventory.removeStale(SharedMemoryDirectory.system());
     }
 
-    private static List<String> connectionSegments() throws IOException {
-        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
-            return files.map(p -> p.getFileName().toString()).filter(f -> f.startsWith("nettyshm-id-")).sorted()
-                    .toList();
-        }
-    }
-
     @Test
     void shouldDeliverOnlyWholeInOrderDataAndGoInactiveWhenThePeerIsKilledAtRandom() throws Exception {
-        List<String> segmentsBefore = connectionSegments();
+        List<String> segmentsBefore = ShmFiles.containing("nettyshm-id-");
         long seed = Long.getLong("dev.nettyshm.test.killSeed", ThreadLocalRandom.current().nextLong());
         System.out.println("PeerDeathTest seed " + seed);
         Random random = new Random(seed);
@@ -110,6 +100,7 @@ class PeerDeathTest {
         assertThat(TimeUnit.NANOSECONDS.toMillis(slowest)).as("inactive within a second of each kill")
                 .isLessThan(1_000);
         // A subset: the first connect of each new JVM removes what dead processes left there before.
-        assertThat(connectionSegments()).as("connection segments are never left behind").isSubsetOf(segmentsBefore);
+        assertThat(ShmFiles.containing("nettyshm-id-")).as("connection segments are never left behind")
+                .isSubsetOf(segmentsBefore);
     }
 }

@@ -3,16 +3,13 @@ package dev.nettyshm.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nettyshm.testing.ChildJvm;
+import dev.nettyshm.testing.ShmFiles;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,12 +48,7 @@ class SoakTest {
             assertThat(server.waitFor(60)).isZero();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
-        assertThat(shmFiles(name)).as("nothing left behind").isEmpty();
+        assertThat(ShmFiles.containing(name)).as("nothing left behind").isEmpty();
     }
 
-    private static java.util.List<String> shmFiles(String containing) throws IOException {
-        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
-            return files.map(p -> p.getFileName().toString()).filter(f -> f.contains(containing)).toList();
-        }
-    }
 }

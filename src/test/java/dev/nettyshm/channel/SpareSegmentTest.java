@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nettyshm.mmap.SharedMemory;
 import dev.nettyshm.testing.ChildJvm;
+import dev.nettyshm.testing.ShmFiles;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +58,7 @@ class SpareSegmentTest {
             server.closeInput();
             assertThat(server.waitFor(30)).isZero();
         }
-        assertThat(shmFiles()).as("spares have no names").isEmpty();
+        assertThat(ShmFiles.containing(name)).as("spares have no names").isEmpty();
     }
 
     @Test
@@ -72,7 +69,7 @@ class SpareSegmentTest {
         String segment = ((ShmAddress) client.localAddress()).name();
         server.kill();
         assertThat(client.closeFuture().await(10, TimeUnit.SECONDS)).as("closed after the kill").isTrue();
-        awaitTrue(() -> !mapped(segment), "the dead server's segment is unmapped");
+        awaitTrue(() -> !ShmFiles.mapped(segment), "the dead server's segment is unmapped");
         assertThat(SpareSegments.keeping(segment)).isZero();
     }
 
@@ -94,11 +91,11 @@ class SpareSegmentTest {
             EchoClient.Result result = EchoClient.run(group, address, 1_000, 1 << 10);
             assertThat(result.mismatches()).isZero();
             assertThat(ShmTransportMetrics.reusedSegments()).as("a fresh segment took its place").isEqualTo(reused);
-            awaitTrue(() -> !mapped(spare), "the spare the server no longer knew is unmapped");
+            awaitTrue(() -> !ShmFiles.mapped(spare), "the spare the server no longer knew is unmapped");
         } finally {
             server.close().sync();
         }
-        assertThat(shmFiles()).isEmpty();
+        assertThat(ShmFiles.containing(name)).isEmpty();
     }
 
     @Test
@@ -110,11 +107,11 @@ class SpareSegmentTest {
             segment = ((ShmAddress) client.localAddress()).name();
             client.close().sync();
             awaitTrue(() -> SpareSegments.keeping(segment) == 2, "both sides keep the segment");
-            assertThat(mapped(segment)).isTrue();
+            assertThat(ShmFiles.mapped(segment)).isTrue();
         } finally {
             server.close().sync();
         }
-        awaitTrue(() -> !mapped(segment), "unmapped once idle");
+        awaitTrue(() -> !ShmFiles.mapped(segment), "unmapped once idle");
         assertThat(SpareSegments.keeping(segment)).isZero();
     }
 
@@ -135,7 +132,7 @@ class SpareSegmentTest {
             // This JVM is both sides: each keeps at most 16 of the 40, and unmaps the others.
             awaitTrue(() -> segments.stream().mapToLong(SpareSegments::keeping).sum()
                     == 2L * SpareSegments.PER_PEER, "each side keeps its newest 16");
-            awaitTrue(() -> segments.stream().filter(SpareSegmentTest::mapped).count() <= 2L * SpareSegments.PER_PEER,
+            awaitTrue(() -> segments.stream().filter(ShmFiles::mapped).count() <= 2L * SpareSegments.PER_PEER,
                     "the rest are unmapped");
             EchoClient.Result after = EchoClient.run(group, address, 1_000, 256);
             assertThat(after.mismatches()).isZero();
@@ -168,7 +165,7 @@ class SpareSegmentTest {
             }
             awaitTrue(() -> segments.stream().mapToLong(SpareSegments::keeping).sum() == SpareSegments.PER_PROCESS,
                     "64 kept");
-            awaitTrue(() -> segments.stream().filter(SpareSegmentTest::mapped).count() <= SpareSegments.PER_PROCESS,
+            awaitTrue(() -> segments.stream().filter(ShmFiles::mapped).count() <= SpareSegments.PER_PROCESS,
                     "the rest are unmapped");
         } finally {
             for (Channel server : servers) {
@@ -186,20 +183,6 @@ class SpareSegmentTest {
     private Channel connect() throws InterruptedException {
         return new Bootstrap().group(group).channel(ShmChannel.class).handler(new ChannelInboundHandlerAdapter())
                 .connect(address).sync().channel();
-    }
-
-    private static boolean mapped(String segment) {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.contains("/" + segment));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private List<String> shmFiles() throws IOException {
-        try (var files = Files.list(Path.of("/dev/shm"))) {
-            return files.map(p -> p.getFileName().toString()).filter(f -> f.contains(name)).toList();
-        }
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {

@@ -5,22 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nettyshm.buffer.ShmByteBufAllocator;
 import dev.nettyshm.testing.ChildJvm;
+import dev.nettyshm.testing.ShmFiles;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import java.io.IOException;
 import java.net.ConnectException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,8 +27,6 @@ import org.junit.jupiter.api.Test;
  */
 class TwoProcessTransportTest {
 
-    private static final Path SHM = Path.of("/dev/shm");
-
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ShmIoHandler.newFactory());
     private final String name = "two-process-" + UUID.randomUUID();
     private final ShmAddress address = new ShmAddress(name);
@@ -39,12 +34,6 @@ class TwoProcessTransportTest {
     @AfterEach
     void shutdown() throws Exception {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-    }
-
-    private static List<String> shmFiles(String containing) throws IOException {
-        try (Stream<Path> files = Files.list(SHM)) {
-            return files.map(p -> p.getFileName().toString()).filter(f -> f.contains(containing)).sorted().toList();
-        }
     }
 
     /** What a test does while a peer serves. */
@@ -67,7 +56,7 @@ class TwoProcessTransportTest {
             server.closeInput();
             assertThat(server.waitFor(30)).isZero();
         }
-        assertThat(shmFiles(name)).as("a clean exit leaves nothing").isEmpty();
+        assertThat(ShmFiles.containing(name)).as("a clean exit leaves nothing").isEmpty();
     }
 
     private ChildJvm startServer(String command) throws Exception {
@@ -104,7 +93,7 @@ class TwoProcessTransportTest {
                 racer.closeInput();
                 assertThat(racer.waitFor(30)).isZero();
             }
-            assertThat(shmFiles(name)).as("round %d: nothing left", round).isEmpty();
+            assertThat(ShmFiles.containing(name)).as("round %d: nothing left", round).isEmpty();
         }
     }
 
@@ -203,19 +192,15 @@ class TwoProcessTransportTest {
             holder.awaitLine("holding");
             Channel first = children.getFirst();
             String segment = ((ShmAddress) first.remoteAddress()).name();
-            assertThat(mappedSegments()).as("the connection's segment %s is mapped here", segment)
+            assertThat(ShmFiles.mappedSegments()).as("the connection's segment %s is mapped here", segment)
                     .anyMatch(line -> line.contains(segment));
             holder.kill();
             assertThat(first.closeFuture().await(5, TimeUnit.SECONDS)).as("inactive after the kill").isTrue();
             ShmByteBufAllocator pool = (ShmByteBufAllocator) first.config().getAllocator();
             assertThat(pool.pooled()).as("the buffers crossed as descriptors").isGreaterThanOrEqualTo(32);
             // A dead peer's segment is never kept: the unmapping thread unmaps it soon after the close.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (mappedSegments().stream().anyMatch(line -> line.contains(segment))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(mappedSegments()).as("closing unmapped the segment, pool and all")
+            ShmFiles.awaitUnmapped(segment, Duration.ofSeconds(5));
+            assertThat(ShmFiles.mappedSegments()).as("closing unmapped the segment, pool and all")
                     .noneMatch(line -> line.contains(segment));
 
             ChildJvm next = ChildJvm.start(TransportPeer.class, "hold-client", name, String.valueOf(4 << 20));
@@ -225,12 +210,6 @@ class TwoProcessTransportTest {
         } finally {
             server.close().sync();
         }
-    }
-
-    /** The shared-memory files this JVM has mapped, from {@code /proc/self/maps}. */
-    private static List<String> mappedSegments() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.contains("nettyshm-id-"))
-                .toList();
     }
 
     @Test
@@ -257,7 +236,7 @@ class TwoProcessTransportTest {
 
     @Test
     void shouldDeliverEverythingThenGoInactiveWhenThePeerIsKilled() throws Exception {
-        List<String> segmentsBefore = shmFiles("nettyshm-id-");
+        List<String> segmentsBefore = ShmFiles.containing("nettyshm-id-");
         ChildJvm server = startServer("stream-server");
         SequenceReader reader = new SequenceReader((8 << 20) / 8);
         Channel client = new Bootstrap().group(group).channel(ShmChannel.class).handler(reader).connect(address)
@@ -271,7 +250,7 @@ class TwoProcessTransportTest {
         assertThat(client.isActive()).isFalse();
         assertThat(reader.wrong()).as("every long received is the next of the sequence").isZero();
         // A subset: the first connect of each new JVM removes what dead processes left there before.
-        assertThat(shmFiles("nettyshm-id-")).as("connection segments are unlinked once both sides map them")
+        assertThat(ShmFiles.containing("nettyshm-id-")).as("connection segments are unlinked once both sides map them")
                 .isSubsetOf(segmentsBefore);
 
         // The crashed server left its socket and lock; the next bind takes the name over.
@@ -283,7 +262,7 @@ class TwoProcessTransportTest {
             restarted.closeInput();
             assertThat(restarted.waitFor(30)).isZero();
         }
-        assertThat(shmFiles(name)).isEmpty();
+        assertThat(ShmFiles.containing(name)).isEmpty();
         assertThatThrownBy(() -> new Bootstrap().group(group).channel(ShmChannel.class)
                 .handler(new ChannelInboundHandlerAdapter()).connect(address).sync())
                 .isInstanceOf(ConnectException.class);
